@@ -1,0 +1,2 @@
+//! sops-rs.
+fn main() {}

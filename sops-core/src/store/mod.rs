@@ -1,0 +1,168 @@
+//! Stores: the file formats sops reads and writes, each turning bytes into a [`Tree`] and back.
+//!
+//! Every store has two faces, as in sops: the plain file (what `sops decrypt` prints) and the
+//! encrypted file (values as `ENC[…]`, plus the `sops` metadata block placed the way the format
+//! requires). The format of a file comes from `--input-type`/`--output-type` or from the path's
+//! suffix ([`Format::from_path`]).
+
+use crate::error::{Error, ErrorKind};
+use crate::metadata::Metadata;
+use crate::tree::{Mapping, Node, Tree};
+use std::path::Path;
+
+pub mod json;
+pub mod yaml;
+
+/// The file formats of sops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// YAML, with comments and several documents.
+    Yaml,
+    /// JSON.
+    Json,
+    /// dotenv (`KEY=value` lines).
+    Dotenv,
+    /// INI sections.
+    Ini,
+    /// Any other file, encrypted whole as one value.
+    Binary,
+}
+
+impl Format {
+    /// The format sops picks for `path`: by suffix, case-sensitive, anything unknown is binary.
+    pub fn from_path(path: &Path) -> Format {
+        let name = path.to_string_lossy();
+        if name.ends_with(".yaml") || name.ends_with(".yml") {
+            Format::Yaml
+        } else if name.ends_with(".json") {
+            Format::Json
+        } else if name.ends_with(".env") {
+            Format::Dotenv
+        } else if name.ends_with(".ini") {
+            Format::Ini
+        } else {
+            Format::Binary
+        }
+    }
+
+    /// The format named by `--input-type`/`--output-type`; `None` for an unknown name (sops
+    /// then falls back to the path).
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "yaml" => Some(Format::Yaml),
+            "json" => Some(Format::Json),
+            "dotenv" => Some(Format::Dotenv),
+            "ini" => Some(Format::Ini),
+            "binary" => Some(Format::Binary),
+            _ => None,
+        }
+    }
+
+    /// The store for this format with default settings.
+    pub fn store(self) -> Box<dyn Store> {
+        self.store_with(&StoreOptions::default())
+    }
+
+    /// The store for this format with `options`.
+    pub fn store_with(self, options: &StoreOptions) -> Box<dyn Store> {
+        match self {
+            Format::Yaml => Box::new(yaml::YamlStore::new(options.yaml_indent)),
+            Format::Json => Box::new(json::JsonStore::new(options.json_indent)),
+            Format::Binary => Box::new(json::BinaryStore::new(options.json_binary_indent)),
+            Format::Dotenv | Format::Ini => Box::new(Unsupported(self)),
+        }
+    }
+}
+
+/// Store settings from `.sops.yaml`'s `stores:` section and `--indent`.
+#[derive(Clone, Copy, Debug)]
+pub struct StoreOptions {
+    /// YAML indentation (default 4).
+    pub yaml_indent: usize,
+    /// JSON indentation: `-1` a tab (default), `0` newlines only, `n` spaces.
+    pub json_indent: i32,
+    /// Indentation of the binary store's JSON wrapper.
+    pub json_binary_indent: i32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            yaml_indent: 4,
+            json_indent: -1,
+            json_binary_indent: -1,
+        }
+    }
+}
+
+/// One file format.
+pub trait Store {
+    /// Reads a plaintext file. Fails with [`ErrorKind::InvalidInput`] on malformed input.
+    fn load_plain(&self, input: &[u8]) -> Result<Tree, Error>;
+
+    /// Reads an encrypted file: the tree with the `sops` key removed, and the metadata node.
+    /// Fails with [`ErrorKind::Generic`] and "sops metadata not found" when there is none.
+    fn load_encrypted(&self, input: &[u8]) -> Result<(Tree, Mapping), Error>;
+
+    /// Writes the plaintext file.
+    fn emit_plain(&self, tree: &Tree) -> Result<Vec<u8>, Error>;
+
+    /// Writes the encrypted file with `metadata`.
+    fn emit_encrypted(&self, tree: &Tree, metadata: &Metadata) -> Result<Vec<u8>, Error>;
+
+    /// Writes one value, as `--extract` prints a non-string result.
+    fn emit_value(&self, value: &Node) -> Result<Vec<u8>, Error>;
+}
+
+/// Splits the `sops` key off the first branch (and drops it from the others), as the YAML and
+/// JSON stores do on load.
+pub(crate) fn split_metadata(tree: &mut Tree) -> Result<Mapping, Error> {
+    let mut metadata = None;
+    for (i, branch) in tree.branches.iter_mut().enumerate() {
+        let found = branch.remove("sops");
+        if i == 0 {
+            metadata = found;
+        }
+    }
+    match metadata {
+        Some(Node::Mapping(m)) => Ok(m),
+        Some(other) => Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "the sops metadata must be a mapping, found {}",
+                other.kind_name()
+            ),
+        )),
+        None => Err(Error::new(ErrorKind::Generic, "sops metadata not found")
+            .with_hint("is the file encrypted with sops? `sops-rs filestatus FILE` tells")),
+    }
+}
+
+struct Unsupported(Format);
+
+impl Unsupported {
+    fn error(&self) -> Error {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("the {:?} store is not implemented yet", self.0),
+        )
+    }
+}
+
+impl Store for Unsupported {
+    fn load_plain(&self, _: &[u8]) -> Result<Tree, Error> {
+        Err(self.error())
+    }
+    fn load_encrypted(&self, _: &[u8]) -> Result<(Tree, Mapping), Error> {
+        Err(self.error())
+    }
+    fn emit_plain(&self, _: &Tree) -> Result<Vec<u8>, Error> {
+        Err(self.error())
+    }
+    fn emit_encrypted(&self, _: &Tree, _: &Metadata) -> Result<Vec<u8>, Error> {
+        Err(self.error())
+    }
+    fn emit_value(&self, _: &Node) -> Result<Vec<u8>, Error> {
+        Err(self.error())
+    }
+}

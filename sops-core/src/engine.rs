@@ -1,36 +1,228 @@
-//! Whole-file operations: encrypt a plaintext file, decrypt an encrypted one.
-use crate::error::Error;
-use crate::keysource::KeySource;
-use crate::store::Format;
+//! Whole-file operations: encrypt a plaintext file, decrypt an encrypted one, and the steps in
+//! between (unwrapping and wrapping the data key, walking the tree, checking the MAC).
+
+use crate::cipher::{ValueCipher, ValueType};
+use crate::error::{Error, ErrorKind};
+use crate::keysource::{KeyEntry, KeySource};
+use crate::mac::macs_equal;
+use crate::metadata::{Metadata, PartialRule};
+use crate::secret::DataKey;
+use crate::store::{Format, Store};
+use crate::timefmt::CivilTime;
 use crate::tree::Tree;
+use crate::walk::{Direction, PathPolicy, Walker};
+
+/// The version sops-rs writes into metadata: the sops release whose format it produces.
+pub const SOPS_VERSION: &str = "3.11.0";
 
 /// Options for decryption.
-#[derive(Default)]
+#[derive(Clone, Debug, Default)]
 pub struct DecryptOptions {
     /// Skip the MAC check (`--ignore-mac`).
     pub ignore_mac: bool,
+    /// Key types to try first, in order (`--decryption-order`); default `age,pgp`.
+    pub decryption_order: Vec<String>,
 }
 
-/// Options for encryption.
-#[derive(Default)]
-pub struct EncryptOptions {}
+/// Options for encryption: who can open the file and which values are encrypted.
+#[derive(Clone, Debug, Default)]
+pub struct EncryptOptions {
+    /// Key groups of recipient entries (one group unless Shamir secret sharing is used).
+    pub key_groups: Vec<Vec<KeyEntry>>,
+    /// `shamir_threshold` (0: all groups).
+    pub shamir_threshold: u64,
+    /// The partial-encryption option; `None` writes sops's default `unencrypted_suffix`.
+    pub partial: Option<PartialRule>,
+    /// `mac_only_encrypted`.
+    pub mac_only_encrypted: bool,
+}
 
-/// Decrypts a whole file.
+fn find_source<'a>(sources: &[&'a dyn KeySource], key_type: &str) -> Option<&'a dyn KeySource> {
+    sources.iter().copied().find(|s| s.key_type() == key_type)
+}
+
+/// Recovers the data key from the metadata with the first master key that opens it.
+pub fn unwrap_data_key(
+    metadata: &Metadata,
+    sources: &[&dyn KeySource],
+    decryption_order: &[String],
+) -> Result<DataKey, Error> {
+    if metadata.key_groups.len() > 1 {
+        return crate::shamir::unwrap_groups(metadata, sources, decryption_order);
+    }
+    let group = metadata.key_groups.first().map(Vec::as_slice).unwrap_or(&[]);
+    let mut report = Vec::new();
+    let secret = crate::shamir::unwrap_group(group, sources, decryption_order, &mut report)?;
+    match secret {
+        Some(secret) => DataKey::from_slice(secret.secret_bytes()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::DataKeyUnavailable,
+                format!("the unwrapped data key has {} bytes, expected 32", secret.secret_bytes().len()),
+            )
+        }),
+        None => Err(no_key_error(&report)),
+    }
+}
+
+pub(crate) fn no_key_error(report: &[String]) -> Error {
+    let mut message = String::from("failed to get the data key required to decrypt the SOPS file");
+    for line in report {
+        message.push_str("\n  ");
+        message.push_str(line);
+    }
+    if report.is_empty() {
+        message.push_str("\n  the file lists no master key");
+    }
+    Error::new(ErrorKind::DataKeyUnavailable, message).with_hint(
+        "make an identity that can open one of these keys available (for age: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, or ~/.config/sops/age/keys.txt)",
+    )
+}
+
+/// Wraps `data_key` for every recipient entry of `metadata`'s key groups.
+pub fn wrap_data_key(
+    metadata: &mut Metadata,
+    data_key: &DataKey,
+    sources: &[&dyn KeySource],
+) -> Result<(), Error> {
+    if metadata.key_groups.iter().all(Vec::is_empty) {
+        return Err(Error::new(ErrorKind::NoEncryptionKey, "no master key was given to encrypt the data key")
+            .with_hint("pass --age RECIPIENT, or add a creation rule with keys to .sops.yaml"));
+    }
+    let secrets = crate::shamir::split_for_groups(data_key, metadata)?;
+    for (group, secret) in metadata.key_groups.iter_mut().zip(secrets.iter()) {
+        for entry in group.iter_mut() {
+            let source = find_source(sources, &entry.key_type).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NoEncryptionKey,
+                    format!("sops-rs cannot encrypt to {} keys", entry.key_type),
+                )
+            })?;
+            source.wrap(entry, secret.secret_bytes()).map_err(|e| {
+                Error::new(ErrorKind::NoEncryptionKey, format!("could not encrypt the data key with {}: {e}", entry.describe()))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Decrypts every value of `tree` in place and checks the MAC unless `ignore_mac`.
+pub fn decrypt_tree(tree: &mut Tree, metadata: &Metadata, data_key: &DataKey, ignore_mac: bool) -> Result<(), Error> {
+    let cipher = ValueCipher::new(data_key);
+    let policy = PathPolicy::new(metadata.partial.as_ref())?;
+    let mut walker = Walker::new(&cipher, &policy, metadata.mac_only_encrypted, Direction::Decrypt);
+    for branch in &mut tree.branches {
+        walker.walk_mapping(branch)?;
+    }
+    let computed = walker.mac.finish();
+    if ignore_mac {
+        return Ok(());
+    }
+    if metadata.mac.is_empty() {
+        return Err(Error::new(ErrorKind::MacMismatch, format!("MAC mismatch. File has no MAC, computed {computed}"))
+            .with_hint("the file was written without a MAC; --ignore-mac decrypts it anyway"));
+    }
+    let aad = metadata.mac_aad()?;
+    let stored = cipher.decrypt(&metadata.mac, aad.as_bytes()).map_err(|e| {
+        Error::new(ErrorKind::DecryptMac, format!("failed to decrypt the original MAC: {}", e.message()))
+            .with_hint("the mac or lastmodified field was changed")
+    })?;
+    let stored = String::from_utf8_lossy(&stored.plaintext);
+    if !macs_equal(&stored, &computed) {
+        return Err(Error::new(ErrorKind::MacMismatch, format!("MAC mismatch. File has {stored}, computed {computed}"))
+            .with_hint("a value was changed, added or removed outside sops; --ignore-mac decrypts it anyway"));
+    }
+    Ok(())
+}
+
+/// Encrypts every value of `tree` in place, then sets `lastmodified` and the encrypted MAC.
+pub fn encrypt_tree(tree: &mut Tree, metadata: &mut Metadata, data_key: &DataKey) -> Result<(), Error> {
+    let cipher = ValueCipher::new(data_key);
+    let policy = PathPolicy::new(metadata.partial.as_ref())?;
+    let mut walker = Walker::new(&cipher, &policy, metadata.mac_only_encrypted, Direction::Encrypt);
+    for branch in &mut tree.branches {
+        walker.walk_mapping(branch)?;
+    }
+    let mac = walker.mac.finish();
+    let now = CivilTime::now_utc().rfc3339();
+    metadata.mac = cipher.encrypt(mac.as_bytes(), now.as_bytes(), ValueType::Str);
+    metadata.last_modified = now;
+    Ok(())
+}
+
+/// Reads and decrypts an encrypted file into its plaintext tree.
+pub fn open_tree(
+    input: &[u8],
+    store: &dyn Store,
+    sources: &[&dyn KeySource],
+    options: &DecryptOptions,
+) -> Result<(Tree, Metadata), Error> {
+    let (mut tree, metadata_node) = store.load_encrypted(input)?;
+    let metadata = Metadata::from_mapping(&metadata_node)?;
+    let data_key = unwrap_data_key(&metadata, sources, &options.decryption_order)?;
+    decrypt_tree(&mut tree, &metadata, &data_key, options.ignore_mac)?;
+    Ok((tree, metadata))
+}
+
+/// Decrypts a whole file in `format` and returns what `sops decrypt` prints.
 pub fn decrypt_file(
-    _input: &[u8],
-    _format: Format,
-    _sources: &[&dyn KeySource],
-    _options: &DecryptOptions,
+    input: &[u8],
+    format: Format,
+    sources: &[&dyn KeySource],
+    options: &DecryptOptions,
 ) -> Result<Vec<u8>, Error> {
-    todo!()
+    let store = format.store();
+    let (tree, _) = open_tree(input, store.as_ref(), sources, options)?;
+    store.emit_plain(&tree)
 }
-/// Encrypts a whole file.
-pub fn encrypt_file() {}
-/// Decrypts a tree.
-pub fn decrypt_tree(_t: &mut Tree) {}
-/// Encrypts a tree.
-pub fn encrypt_tree(_t: &mut Tree) {}
 
-pub(crate) fn doc_example_file() -> Vec<u8> {
-    Vec::new()
+/// Builds the metadata of a new file from `options` (keys not yet wrapped).
+pub fn new_metadata(options: &EncryptOptions, format: Format) -> Metadata {
+    let partial = match (&options.partial, format) {
+        (_, Format::Binary) => None,
+        (Some(rule), _) => Some(rule.clone()),
+        (None, _) => Some(PartialRule::UnencryptedSuffix("_unencrypted".to_owned())),
+    };
+    Metadata {
+        key_groups: options.key_groups.clone(),
+        shamir_threshold: options.shamir_threshold,
+        partial,
+        mac_only_encrypted: options.mac_only_encrypted && format != Format::Binary,
+        version: Some(SOPS_VERSION.to_owned()),
+        ..Metadata::default()
+    }
+}
+
+/// Encrypts a plaintext tree read by `format`'s store: checks it is not already encrypted,
+/// generates a data key, wraps it and encrypts the values.
+pub fn seal_tree(
+    tree: &mut Tree,
+    format: Format,
+    sources: &[&dyn KeySource],
+    options: &EncryptOptions,
+) -> Result<Metadata, Error> {
+    if tree.branches.is_empty() {
+        return Err(Error::new(ErrorKind::NoDocuments, "file cannot be completely empty, it must contain at least one document"));
+    }
+    if tree.branches[0].get("sops").is_some() {
+        return Err(Error::new(ErrorKind::AlreadyEncrypted, "the file already has a top-level `sops` key: it is already encrypted")
+            .with_hint("use `sops-rs rotate` or `updatekeys` to change an encrypted file's keys"));
+    }
+    let mut metadata = new_metadata(options, format);
+    let data_key = DataKey::generate();
+    wrap_data_key(&mut metadata, &data_key, sources)?;
+    encrypt_tree(tree, &mut metadata, &data_key)?;
+    Ok(metadata)
+}
+
+/// Encrypts a whole plaintext file in `format` and returns the encrypted file.
+pub fn encrypt_file(
+    input: &[u8],
+    format: Format,
+    sources: &[&dyn KeySource],
+    options: &EncryptOptions,
+) -> Result<Vec<u8>, Error> {
+    let store = format.store();
+    let mut tree = store.load_plain(input)?;
+    let metadata = seal_tree(&mut tree, format, sources, options)?;
+    store.emit_encrypted(&tree, &metadata)
 }

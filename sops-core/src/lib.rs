@@ -8,23 +8,43 @@
 //!
 //! # Example
 //!
-//! Decrypt a file whose data key a [`KeySource`] can unwrap:
+//! Encrypt a YAML file and decrypt it again. Real programs pass the age backend from the
+//! `sops-keys` crate; this example uses a toy [`KeySource`] that stores the data key in the
+//! clear, so that it runs without any key material.
 //!
 //! ```
+//! use sops_core::{decrypt_file, encrypt_file, DecryptOptions, EncryptOptions, Format};
+//! use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
+//!
+//! /// Insecure: "wraps" the data key by hex-encoding it. For this example only.
+//! struct CleartextKey;
+//!
+//! impl KeySource for CleartextKey {
+//!     fn key_type(&self) -> &str { "age" }
+//!     fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {
+//!         let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+//!         entry.set_field("enc", hex);
+//!         Ok(())
+//!     }
+//!     fn unwrap(&self, entry: &KeyEntry) -> Option<Result<SecretBytes, KeyError>> {
+//!         let hex = entry.field("enc")?;
+//!         let bytes = (0..hex.len()).step_by(2)
+//!             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+//!             .collect::<Option<Vec<u8>>>()?;
+//!         Some(Ok(SecretBytes::new(bytes)))
+//!     }
+//! }
+//!
 //! # fn main() -> Result<(), sops_core::Error> {
-//! use sops_core::{decrypt_file, DecryptOptions, Format};
-//! # struct Fixed;
-//! # impl sops_core::KeySource for Fixed {
-//! #     fn key_type(&self) -> &str { "age" }
-//! #     fn wrap(&self, _e: &mut sops_core::KeyEntry, _s: &[u8]) -> Result<(), sops_core::KeyError> { unimplemented!() }
-//! #     fn unwrap(&self, _e: &sops_core::KeyEntry) -> Option<Result<sops_core::SecretBytes, sops_core::KeyError>> {
-//! #         Some(Ok(sops_core::SecretBytes::new(vec![7u8; 32])))
-//! #     }
-//! # }
-//! # let file = sops_core::doc_example_file();
-//! # let my_age_identities = Fixed;
-//! let plaintext = decrypt_file(&file, Format::Yaml, &[&my_age_identities], &DecryptOptions::default())?;
-//! assert_eq!(&plaintext[..], b"password: hunter2\n");
+//! let mut recipient = KeyEntry::new("age");
+//! recipient.set_field("recipient", "example");
+//! let options = EncryptOptions { key_groups: vec![vec![recipient]], ..Default::default() };
+//!
+//! let encrypted = encrypt_file(b"password: hunter2\n", Format::Yaml, &[&CleartextKey], &options)?;
+//! assert!(String::from_utf8_lossy(&encrypted).starts_with("password: ENC[AES256_GCM,data:"));
+//!
+//! let plaintext = decrypt_file(&encrypted, Format::Yaml, &[&CleartextKey], &DecryptOptions::default())?;
+//! assert_eq!(plaintext, b"password: hunter2\n");
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
@@ -35,6 +55,8 @@ mod engine;
 mod error;
 mod keysource;
 pub mod mac;
+mod shamir;
+mod timefmt;
 pub mod metadata;
 mod secret;
 pub mod store;
@@ -42,8 +64,11 @@ pub mod tree;
 mod walk;
 
 pub use engine::{
-    decrypt_file, decrypt_tree, encrypt_file, encrypt_tree, DecryptOptions, EncryptOptions,
+    decrypt_file, decrypt_tree, encrypt_file, encrypt_tree, new_metadata, open_tree, seal_tree,
+    unwrap_data_key, wrap_data_key, DecryptOptions, EncryptOptions, SOPS_VERSION,
 };
+pub use shamir::{combine as shamir_combine, split as shamir_split};
+pub use timefmt::{parse_rfc3339, parse_yaml_timestamp, CivilTime};
 pub use error::{Error, ErrorKind};
 pub use keysource::{KeyEntry, KeyError, KeySource};
 pub use metadata::{Metadata, PartialRule};
@@ -51,7 +76,3 @@ pub use secret::{DataKey, SecretBytes, SecretText};
 pub use store::Format;
 pub use walk::PathPolicy;
 
-#[doc(hidden)]
-pub fn doc_example_file() -> Vec<u8> {
-    engine::doc_example_file()
-}

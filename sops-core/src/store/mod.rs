@@ -12,6 +12,10 @@ use std::path::Path;
 
 pub mod json;
 pub mod yaml;
+mod yaml_emit;
+mod yaml_load;
+mod yaml_resolve;
+mod yaml_scalar;
 
 /// The file formats of sops.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

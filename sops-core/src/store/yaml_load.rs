@@ -1,0 +1,527 @@
+//! Reads YAML into the tree the way sops 3.11 does through go-yaml v3: scalars typed by
+//! go-yaml's resolver, aliases expanded, and comments turned into comment items where sops puts
+//! them (a line comment before its entry, own-line comments by indentation).
+//!
+//! Parsing is done by `saphyr-parser`'s event stream; comments, which it does not report, are
+//! recovered from the source text between the spans of consecutive events (any `#` there is a
+//! comment, since scalars lie inside spans).
+
+use super::yaml_resolve::{resolve_plain, Resolved};
+use crate::error::{Error, ErrorKind};
+use crate::secret::{SecretBytes, SecretText};
+use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp};
+use base64::Engine;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use std::collections::{HashMap, HashSet};
+
+/// A comment found in the source.
+struct Comment {
+    text: String,
+    column: usize,
+    own_line: bool,
+}
+
+enum Body {
+    Map {
+        mapping: Mapping,
+        pending_key: Option<String>,
+        seen: Option<HashSet<String>>,
+    },
+    Seq(Sequence),
+}
+
+struct Frame {
+    body: Body,
+    indent: usize,
+    flow: bool,
+    anchor: usize,
+    deferred: Vec<SecretText>,
+}
+
+impl Frame {
+    fn append_comment(&mut self, text: SecretText) {
+        match &mut self.body {
+            Body::Map { mapping, .. } => mapping.items.push(MapItem::Comment(text)),
+            Body::Seq(seq) => seq.items.push(SeqItem::Comment(text)),
+        }
+    }
+
+    /// Puts a line comment before the entry it trails, as go-yaml/sops do.
+    fn insert_line_comment(&mut self, text: SecretText) {
+        match &mut self.body {
+            Body::Map {
+                mapping,
+                pending_key,
+                ..
+            } => {
+                let pos = if pending_key.is_some() {
+                    None
+                } else {
+                    mapping
+                        .items
+                        .iter()
+                        .rposition(|i| matches!(i, MapItem::Pair(..)))
+                };
+                match pos {
+                    Some(p) => mapping.items.insert(p, MapItem::Comment(text)),
+                    None => mapping.items.push(MapItem::Comment(text)),
+                }
+            }
+            Body::Seq(seq) => match seq
+                .items
+                .iter()
+                .rposition(|i| matches!(i, SeqItem::Value(_)))
+            {
+                Some(p) if matches!(seq.items.last(), Some(SeqItem::Value(_))) => {
+                    seq.items.insert(p, SeqItem::Comment(text))
+                }
+                _ => seq.items.push(SeqItem::Comment(text)),
+            },
+        }
+    }
+}
+
+pub(crate) struct Loader<'a> {
+    src: &'a str,
+    check_duplicates: bool,
+    frames: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    pending: Vec<Comment>,
+    branches: Vec<Mapping>,
+    root_done: bool,
+    /// Byte offset where the previous event's text ends.
+    prev_end: usize,
+    /// A monotonic (character index, byte offset) cursor for converting saphyr's positions.
+    cursor: std::cell::Cell<(usize, usize)>,
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!("error unmarshalling input YAML: {}", message.into()),
+    )
+}
+
+impl<'a> Loader<'a> {
+    pub(crate) fn new(src: &'a str, check_duplicates: bool) -> Self {
+        Loader {
+            src,
+            check_duplicates,
+            frames: Vec::new(),
+            anchors: HashMap::new(),
+            pending: Vec::new(),
+            branches: Vec::new(),
+            root_done: false,
+            prev_end: 0,
+            cursor: std::cell::Cell::new((0, 0)),
+        }
+    }
+
+    pub(crate) fn load(mut self) -> Result<Vec<Mapping>, Error> {
+        let mut parser = Parser::new_from_str(self.src);
+        while let Some(next) = parser.next_event() {
+            let (event, span) = next.map_err(|e| invalid(e.to_string()))?;
+            self.scan_comments(&span);
+            self.place_comments(&event, &span);
+            let end = match &event {
+                Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) => {
+                    self.quoted_end(self.byte_offset(span.start.index()))
+                }
+                _ => self.byte_offset(span.end.index()),
+            };
+            self.handle(event, &span)?;
+            self.prev_end = self.prev_end.max(end);
+        }
+        if self.branches.is_empty() && !self.src.trim().is_empty() {
+            return Err(invalid(
+                "EOF: the file holds no YAML document (only comments?)",
+            ));
+        }
+        Ok(self.branches)
+    }
+
+    /// Converts saphyr's character index to a byte offset; events come in order, so the walk
+    /// from the previous position is short.
+    fn byte_offset(&self, char_index: usize) -> usize {
+        let (mut chars, mut bytes) = self.cursor.get();
+        if char_index < chars {
+            (chars, bytes) = (0, 0);
+        }
+        let rest = &self.src[bytes..];
+        if rest.is_ascii() {
+            let target = (bytes + (char_index - chars)).min(self.src.len());
+            self.cursor.set((char_index, target));
+            return target;
+        }
+        for (offset, _) in rest.char_indices() {
+            if chars == char_index {
+                self.cursor.set((chars, bytes + offset));
+                return bytes + offset;
+            }
+            chars += 1;
+        }
+        self.src.len()
+    }
+
+    /// The byte offset just past a quoted scalar starting at `start` (saphyr's span for quoted
+    /// scalars reaches beyond the closing quote, over any trailing comment).
+    fn quoted_end(&self, start: usize) -> usize {
+        let bytes = self.src.as_bytes();
+        let Some(&quote) = bytes.get(start) else {
+            return start;
+        };
+        if quote != b'"' && quote != b'\'' {
+            return start;
+        }
+        let mut i = start + 1;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' if quote == b'"' => i += 2,
+                b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                c if c == quote => return i + 1,
+                _ => i += 1,
+            }
+        }
+        bytes.len()
+    }
+
+    fn scan_comments(&mut self, span: &Span) {
+        let (from, to) = (self.prev_end, self.byte_offset(span.start.index()));
+        if to <= from {
+            return;
+        }
+        let gap = &self.src[from..to];
+        if !gap.contains('#') {
+            return;
+        }
+        let mut search = 0;
+        while let Some(rel) = gap[search..].find('#') {
+            let pos = from + search + rel;
+            let line_start = self.src[..pos].rfind('\n').map_or(0, |i| i + 1);
+            let before = &self.src[line_start..pos];
+            let prev = self.src[..pos].chars().next_back();
+            if prev.is_some_and(|c| !c.is_whitespace()) {
+                search += rel + 1;
+                continue;
+            }
+            let line_end = self.src[pos..]
+                .find('\n')
+                .map_or(self.src.len(), |i| pos + i);
+            let text = self.src[pos + 1..line_end]
+                .trim_end_matches('\r')
+                .to_owned();
+            self.pending.push(Comment {
+                text,
+                column: before.chars().count(),
+                own_line: before.chars().all(|c| c == ' ' || c == '\t'),
+            });
+            search = (line_end - from).min(gap.len());
+            if search >= gap.len() {
+                break;
+            }
+        }
+    }
+
+    /// Where a new block container starting at `span` has its entries' column.
+    fn container_column(&self, span: &Span, sequence: bool) -> usize {
+        let col = span.start.col();
+        if !sequence {
+            return col;
+        }
+        let at = self.byte_offset(span.start.index());
+        let line_start = self.src[..at].rfind('\n').map_or(0, |i| i + 1);
+        match self.src[line_start..at].rfind('-') {
+            Some(dash) => self.src[line_start..line_start + dash].chars().count(),
+            None => col,
+        }
+    }
+
+    fn place_comments(&mut self, event: &Event<'_>, span: &Span) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let new_container = match event {
+            Event::MappingStart(..) => Some(self.container_column(span, false)),
+            Event::SequenceStart(..) => Some(self.container_column(span, true)),
+            _ => None,
+        };
+        let is_flow = self.is_flow_start(span);
+        for comment in pending {
+            let text = SecretText::new(comment.text);
+            if self.frames.is_empty() {
+                self.pending.push(Comment {
+                    text: text.as_str().to_owned(),
+                    column: 0,
+                    own_line: true,
+                });
+                continue;
+            }
+            if !comment.own_line {
+                if let Some(top) = self.frames.last_mut() {
+                    top.insert_line_comment(text);
+                }
+                continue;
+            }
+            if let Some(col) = new_container {
+                if !is_flow && comment.column >= col {
+                    self.pending.push(Comment {
+                        text: text.as_str().to_owned(),
+                        column: comment.column,
+                        own_line: true,
+                    });
+                    continue;
+                }
+            }
+            let top = self.frames.len() - 1;
+            let target = (0..self.frames.len())
+                .rev()
+                .find(|&i| !self.frames[i].flow && self.frames[i].indent <= comment.column)
+                .unwrap_or(0);
+            if target == top || self.frames[top].flow {
+                self.frames[top].append_comment(text);
+            } else {
+                self.frames[target].deferred.push(text);
+            }
+        }
+    }
+
+    fn is_flow_start(&self, span: &Span) -> bool {
+        let at = self.byte_offset(span.start.index());
+        let rest =
+            self.src[at..].trim_start_matches(|c: char| c != '{' && c != '[' && !c.is_whitespace());
+        rest.starts_with(['{', '['])
+    }
+
+    fn handle(&mut self, event: Event<'_>, span: &Span) -> Result<(), Error> {
+        match event {
+            Event::DocumentStart(_) => self.root_done = false,
+            Event::DocumentEnd => {
+                if !self.root_done {
+                    self.branches.push(Mapping::default());
+                }
+                self.root_done = true;
+                self.pending.clear();
+            }
+            Event::MappingStart(anchor, _) => {
+                let flow = self.is_flow_start(span);
+                if self.frames.is_empty() && self.root_done {
+                    return Err(invalid("unexpected second root node"));
+                }
+                let check = self.check_duplicates && self.branches.is_empty();
+                let mut frame = Frame {
+                    body: Body::Map {
+                        mapping: Mapping::default(),
+                        pending_key: None,
+                        seen: check.then(HashSet::new),
+                    },
+                    indent: self.container_column(span, false),
+                    flow,
+                    anchor,
+                    deferred: Vec::new(),
+                };
+                for c in std::mem::take(&mut self.pending) {
+                    frame.append_comment(SecretText::new(c.text));
+                }
+                self.frames.push(frame);
+            }
+            Event::SequenceStart(anchor, _) => {
+                if self.frames.is_empty() {
+                    return Err(invalid(
+                        "YAML documents that are sequences are not supported",
+                    ));
+                }
+                let flow = self.is_flow_start(span);
+                let mut frame = Frame {
+                    body: Body::Seq(Sequence::default()),
+                    indent: self.container_column(span, true),
+                    flow,
+                    anchor,
+                    deferred: Vec::new(),
+                };
+                for c in std::mem::take(&mut self.pending) {
+                    frame.append_comment(SecretText::new(c.text));
+                }
+                self.frames.push(frame);
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let frame = self
+                    .frames
+                    .pop()
+                    .ok_or_else(|| invalid("unbalanced collection end"))?;
+                let node = match frame.body {
+                    Body::Map { mapping, .. } => Node::Mapping(mapping),
+                    Body::Seq(seq) => Node::Sequence(seq),
+                };
+                if frame.anchor != 0 {
+                    self.anchors.insert(frame.anchor, node.clone());
+                }
+                self.attach(node)?;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                if self.frames.is_empty() {
+                    let node = scalar_node(&value, style, tag.as_deref())?;
+                    if !matches!(node, Node::Scalar(Scalar::Null)) {
+                        return Err(invalid("YAML documents that are values are not supported"));
+                    }
+                    self.branches.push(Mapping::default());
+                    self.root_done = true;
+                    return Ok(());
+                }
+                if self.expecting_key() {
+                    let key = key_text(&value, style, tag.as_deref())?;
+                    self.set_key(key)?;
+                } else {
+                    let node = scalar_node(&value, style, tag.as_deref())?;
+                    if anchor != 0 {
+                        self.anchors.insert(anchor, node.clone());
+                    }
+                    self.attach(node)?;
+                }
+            }
+            Event::Alias(id) => {
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| invalid("unknown anchor"))?;
+                if self.expecting_key() {
+                    match node {
+                        Node::Scalar(Scalar::Str(s)) => self.set_key(s.as_str().to_owned())?,
+                        _ => return Err(non_string_key()),
+                    }
+                } else {
+                    self.attach(node)?;
+                }
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(
+            self.frames.last(),
+            Some(Frame {
+                body: Body::Map {
+                    pending_key: None,
+                    ..
+                },
+                ..
+            })
+        )
+    }
+
+    fn set_key(&mut self, key: String) -> Result<(), Error> {
+        if let Some(Frame {
+            body: Body::Map {
+                pending_key, seen, ..
+            },
+            ..
+        }) = self.frames.last_mut()
+        {
+            if let Some(seen) = seen {
+                if !seen.insert(key.clone()) {
+                    return Err(invalid(format!("mapping key {key:?} already defined")));
+                }
+            }
+            *pending_key = Some(key);
+        }
+        Ok(())
+    }
+
+    /// Adds a finished node to its parent (or as a document root).
+    fn attach(&mut self, node: Node) -> Result<(), Error> {
+        let Some(parent) = self.frames.last_mut() else {
+            match node {
+                Node::Mapping(m) => {
+                    self.branches.push(m);
+                    self.root_done = true;
+                    return Ok(());
+                }
+                _ => {
+                    return Err(invalid(
+                        "YAML documents that are sequences are not supported",
+                    ))
+                }
+            }
+        };
+        match &mut parent.body {
+            Body::Map {
+                mapping,
+                pending_key,
+                ..
+            } => {
+                let key = pending_key.take().ok_or_else(non_string_key)?;
+                mapping.items.push(MapItem::Pair(key, node));
+            }
+            Body::Seq(seq) => seq.items.push(SeqItem::Value(node)),
+        }
+        for text in std::mem::take(&mut parent.deferred) {
+            parent.append_comment(text);
+        }
+        Ok(())
+    }
+}
+
+fn non_string_key() -> Error {
+    Error::new(
+        ErrorKind::EncryptTree,
+        "the tree contains a non-string key: only string keys are supported",
+    )
+    .with_hint("quote the key, e.g. \"1\": value")
+}
+
+fn is_tag(tag: Option<&Tag>, suffix: &str) -> bool {
+    tag.is_some_and(|t| {
+        t.handle == "tag:yaml.org,2002:" && t.suffix == suffix
+            || t.handle == "!!" && t.suffix == suffix
+    })
+}
+
+fn key_text(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<String, Error> {
+    if style == ScalarStyle::Plain && tag.is_none() && value != "<<" {
+        match resolve_plain(value) {
+            Resolved::Str => {}
+            _ => return Err(non_string_key()),
+        }
+    }
+    Ok(value.to_owned())
+}
+
+fn scalar_node(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Node, Error> {
+    if is_tag(tag, "binary") {
+        let cleaned: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(cleaned)
+            .map_err(|e| invalid(format!("invalid !!binary value: {e}")))?;
+        return Ok(Node::Scalar(match String::from_utf8(bytes) {
+            Ok(s) => Scalar::Str(SecretText::new(s)),
+            Err(e) => Scalar::Bytes(SecretBytes::new(e.into_bytes())),
+        }));
+    }
+    let resolvable = match tag {
+        None => style == ScalarStyle::Plain,
+        Some(t) => ["int", "float", "bool", "null", "timestamp"]
+            .iter()
+            .any(|s| is_tag(Some(t), s)),
+    };
+    if !resolvable {
+        return Ok(Node::string(value));
+    }
+    Ok(Node::Scalar(match resolve_plain(value) {
+        Resolved::Null => Scalar::Null,
+        Resolved::Bool(b) => Scalar::Bool(b),
+        Resolved::Int(i) => Scalar::Int(i),
+        Resolved::Float(f) => Scalar::Float(f),
+        Resolved::Time(t) => Scalar::Time(Timestamp { rfc3339_nano: t.rfc3339_nano() }),
+        Resolved::Uint(_) => {
+            return Err(Error::new(
+                ErrorKind::EncryptTree,
+                format!("cannot walk value, unknown type: uint64 ({value} does not fit in a signed 64-bit integer)"),
+            )
+            .with_hint("quote the number to keep it as a string"))
+        }
+        Resolved::Str => Scalar::Str(SecretText::new(value)),
+    }))
+}

@@ -188,18 +188,14 @@ impl ValueCipher {
         }
         let tag = Tag::from_slice(&tag);
         let opened = match iv.len() {
-            32 => self.gcm32.decrypt_in_place_detached(
-                Nonce::from_slice(&iv),
-                aad,
-                &mut buffer,
-                tag,
-            ),
-            12 => self.gcm12.decrypt_in_place_detached(
-                Nonce::from_slice(&iv),
-                aad,
-                &mut buffer,
-                tag,
-            ),
+            32 => {
+                self.gcm32
+                    .decrypt_in_place_detached(Nonce::from_slice(&iv), aad, &mut buffer, tag)
+            }
+            12 => {
+                self.gcm12
+                    .decrypt_in_place_detached(Nonce::from_slice(&iv), aad, &mut buffer, tag)
+            }
             n => {
                 return Err(Error::new(
                     ErrorKind::DecryptTree,
@@ -260,8 +256,8 @@ mod tests {
 
     #[test]
     fn parse_matches_sops_regex() {
-        let v = parse_encrypted("ENC[AES256_GCM,data:YQ==,iv:Yg==,tag:Yw==,type:str]trailing")
-            .unwrap();
+        let v =
+            parse_encrypted("ENC[AES256_GCM,data:YQ==,iv:Yg==,tag:Yw==,type:str]trailing").unwrap();
         assert_eq!(v.data, "YQ==");
         assert_eq!(v.value_type, "str");
         assert!(parse_encrypted("ENC[AES256_GCM,data:,iv:Yg==,tag:Yw==,type:str]").is_none());
@@ -271,9 +267,9 @@ mod tests {
     #[test]
     fn spec_vector_decrypts() {
         // SOPS-FORMAT.md §10: data key and `app.name` of ex.enc.yaml.
-        let key = DataKey::from_slice(
-            &hex("c7eec5b32b418d276bb0db45c121ab2766ae540dafa14b17262bbcc8680ff712"),
-        )
+        let key = DataKey::from_slice(&hex(
+            "c7eec5b32b418d276bb0db45c121ab2766ae540dafa14b17262bbcc8680ff712",
+        ))
         .unwrap();
         let c = ValueCipher::new(&key);
         let v = "ENC[AES256_GCM,data:nGT2Lg==,iv:I6N+rw08tOXWRVB+gG9Od4jQRO0QMp9wwu6RUiiU1dA=,tag:iQTl8Ro/tqXcH/PJAJPgiw==,type:str]";

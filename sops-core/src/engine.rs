@@ -50,14 +50,21 @@ pub fn unwrap_data_key(
     if metadata.key_groups.len() > 1 {
         return crate::shamir::unwrap_groups(metadata, sources, decryption_order);
     }
-    let group = metadata.key_groups.first().map(Vec::as_slice).unwrap_or(&[]);
+    let group = metadata
+        .key_groups
+        .first()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     let mut report = Vec::new();
     let secret = crate::shamir::unwrap_group(group, sources, decryption_order, &mut report)?;
     match secret {
         Some(secret) => DataKey::from_slice(secret.secret_bytes()).ok_or_else(|| {
             Error::new(
                 ErrorKind::DataKeyUnavailable,
-                format!("the unwrapped data key has {} bytes, expected 32", secret.secret_bytes().len()),
+                format!(
+                    "the unwrapped data key has {} bytes, expected 32",
+                    secret.secret_bytes().len()
+                ),
             )
         }),
         None => Err(no_key_error(&report)),
@@ -85,8 +92,11 @@ pub fn wrap_data_key(
     sources: &[&dyn KeySource],
 ) -> Result<(), Error> {
     if metadata.key_groups.iter().all(Vec::is_empty) {
-        return Err(Error::new(ErrorKind::NoEncryptionKey, "no master key was given to encrypt the data key")
-            .with_hint("pass --age RECIPIENT, or add a creation rule with keys to .sops.yaml"));
+        return Err(Error::new(
+            ErrorKind::NoEncryptionKey,
+            "no master key was given to encrypt the data key",
+        )
+        .with_hint("pass --age RECIPIENT, or add a creation rule with keys to .sops.yaml"));
     }
     let secrets = crate::shamir::split_for_groups(data_key, metadata)?;
     for (group, secret) in metadata.key_groups.iter_mut().zip(secrets.iter()) {
@@ -98,7 +108,13 @@ pub fn wrap_data_key(
                 )
             })?;
             source.wrap(entry, secret.secret_bytes()).map_err(|e| {
-                Error::new(ErrorKind::NoEncryptionKey, format!("could not encrypt the data key with {}: {e}", entry.describe()))
+                Error::new(
+                    ErrorKind::NoEncryptionKey,
+                    format!(
+                        "could not encrypt the data key with {}: {e}",
+                        entry.describe()
+                    ),
+                )
             })?;
         }
     }
@@ -106,10 +122,20 @@ pub fn wrap_data_key(
 }
 
 /// Decrypts every value of `tree` in place and checks the MAC unless `ignore_mac`.
-pub fn decrypt_tree(tree: &mut Tree, metadata: &Metadata, data_key: &DataKey, ignore_mac: bool) -> Result<(), Error> {
+pub fn decrypt_tree(
+    tree: &mut Tree,
+    metadata: &Metadata,
+    data_key: &DataKey,
+    ignore_mac: bool,
+) -> Result<(), Error> {
     let cipher = ValueCipher::new(data_key);
     let policy = PathPolicy::new(metadata.partial.as_ref())?;
-    let mut walker = Walker::new(&cipher, &policy, metadata.mac_only_encrypted, Direction::Decrypt);
+    let mut walker = Walker::new(
+        &cipher,
+        &policy,
+        metadata.mac_only_encrypted,
+        Direction::Decrypt,
+    );
     for branch in &mut tree.branches {
         walker.walk_mapping(branch)?;
     }
@@ -118,27 +144,47 @@ pub fn decrypt_tree(tree: &mut Tree, metadata: &Metadata, data_key: &DataKey, ig
         return Ok(());
     }
     if metadata.mac.is_empty() {
-        return Err(Error::new(ErrorKind::MacMismatch, format!("MAC mismatch. File has no MAC, computed {computed}"))
-            .with_hint("the file was written without a MAC; --ignore-mac decrypts it anyway"));
+        return Err(Error::new(
+            ErrorKind::MacMismatch,
+            format!("MAC mismatch. File has no MAC, computed {computed}"),
+        )
+        .with_hint("the file was written without a MAC; --ignore-mac decrypts it anyway"));
     }
     let aad = metadata.mac_aad()?;
     let stored = cipher.decrypt(&metadata.mac, aad.as_bytes()).map_err(|e| {
-        Error::new(ErrorKind::DecryptMac, format!("failed to decrypt the original MAC: {}", e.message()))
-            .with_hint("the mac or lastmodified field was changed")
+        Error::new(
+            ErrorKind::DecryptMac,
+            format!("failed to decrypt the original MAC: {}", e.message()),
+        )
+        .with_hint("the mac or lastmodified field was changed")
     })?;
     let stored = String::from_utf8_lossy(&stored.plaintext);
     if !macs_equal(&stored, &computed) {
-        return Err(Error::new(ErrorKind::MacMismatch, format!("MAC mismatch. File has {stored}, computed {computed}"))
-            .with_hint("a value was changed, added or removed outside sops; --ignore-mac decrypts it anyway"));
+        return Err(Error::new(
+            ErrorKind::MacMismatch,
+            format!("MAC mismatch. File has {stored}, computed {computed}"),
+        )
+        .with_hint(
+            "a value was changed, added or removed outside sops; --ignore-mac decrypts it anyway",
+        ));
     }
     Ok(())
 }
 
 /// Encrypts every value of `tree` in place, then sets `lastmodified` and the encrypted MAC.
-pub fn encrypt_tree(tree: &mut Tree, metadata: &mut Metadata, data_key: &DataKey) -> Result<(), Error> {
+pub fn encrypt_tree(
+    tree: &mut Tree,
+    metadata: &mut Metadata,
+    data_key: &DataKey,
+) -> Result<(), Error> {
     let cipher = ValueCipher::new(data_key);
     let policy = PathPolicy::new(metadata.partial.as_ref())?;
-    let mut walker = Walker::new(&cipher, &policy, metadata.mac_only_encrypted, Direction::Encrypt);
+    let mut walker = Walker::new(
+        &cipher,
+        &policy,
+        metadata.mac_only_encrypted,
+        Direction::Encrypt,
+    );
     for branch in &mut tree.branches {
         walker.walk_mapping(branch)?;
     }
@@ -201,11 +247,17 @@ pub fn seal_tree(
     options: &EncryptOptions,
 ) -> Result<Metadata, Error> {
     if tree.branches.is_empty() {
-        return Err(Error::new(ErrorKind::NoDocuments, "file cannot be completely empty, it must contain at least one document"));
+        return Err(Error::new(
+            ErrorKind::NoDocuments,
+            "file cannot be completely empty, it must contain at least one document",
+        ));
     }
     if tree.branches[0].get("sops").is_some() {
-        return Err(Error::new(ErrorKind::AlreadyEncrypted, "the file already has a top-level `sops` key: it is already encrypted")
-            .with_hint("use `sops-rs rotate` or `updatekeys` to change an encrypted file's keys"));
+        return Err(Error::new(
+            ErrorKind::AlreadyEncrypted,
+            "the file already has a top-level `sops` key: it is already encrypted",
+        )
+        .with_hint("use `sops-rs rotate` or `updatekeys` to change an encrypted file's keys"));
     }
     let mut metadata = new_metadata(options, format);
     let data_key = DataKey::generate();

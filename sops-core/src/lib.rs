@@ -55,11 +55,11 @@ mod engine;
 mod error;
 mod keysource;
 pub mod mac;
-mod shamir;
-mod timefmt;
 pub mod metadata;
 mod secret;
+mod shamir;
 pub mod store;
+mod timefmt;
 pub mod tree;
 mod walk;
 
@@ -67,12 +67,11 @@ pub use engine::{
     decrypt_file, decrypt_tree, encrypt_file, encrypt_tree, new_metadata, open_tree, seal_tree,
     unwrap_data_key, wrap_data_key, DecryptOptions, EncryptOptions, SOPS_VERSION,
 };
-pub use shamir::{combine as shamir_combine, split as shamir_split};
-pub use timefmt::{parse_rfc3339, parse_yaml_timestamp, CivilTime};
 pub use error::{Error, ErrorKind};
 pub use keysource::{KeyEntry, KeyError, KeySource};
 pub use metadata::{Metadata, PartialRule};
 pub use secret::{DataKey, SecretBytes, SecretText};
+pub use shamir::{combine as shamir_combine, split as shamir_split};
 pub use store::Format;
+pub use timefmt::{parse_rfc3339, parse_yaml_timestamp, CivilTime};
 pub use walk::PathPolicy;
-

@@ -19,7 +19,10 @@ const DEFAULT_ORDER: [&str; 2] = ["age", "pgp"];
 fn sorted_indices(group: &[KeyEntry], order: &[String]) -> Vec<usize> {
     let rank = |t: &str| -> usize {
         if order.is_empty() {
-            DEFAULT_ORDER.iter().position(|o| *o == t).unwrap_or(usize::MAX)
+            DEFAULT_ORDER
+                .iter()
+                .position(|o| *o == t)
+                .unwrap_or(usize::MAX)
         } else {
             order.iter().position(|o| o == t).unwrap_or(usize::MAX)
         }
@@ -40,13 +43,20 @@ pub(crate) fn unwrap_group(
     for i in sorted_indices(group, order) {
         let entry = &group[i];
         let Some(source) = sources.iter().find(|s| s.key_type() == entry.key_type) else {
-            report.push(format!("{}: sops-rs has no backend for {} keys", entry.describe(), entry.key_type));
+            report.push(format!(
+                "{}: sops-rs has no backend for {} keys",
+                entry.describe(),
+                entry.key_type
+            ));
             continue;
         };
         match source.unwrap(entry) {
             Some(Ok(secret)) => return Ok(Some(secret)),
             Some(Err(e)) => report.push(format!("{}: {e}", entry.describe())),
-            None => report.push(format!("{}: no identity available for this key", entry.describe())),
+            None => report.push(format!(
+                "{}: no identity available for this key",
+                entry.describe()
+            )),
         }
     }
     Ok(None)
@@ -59,7 +69,11 @@ pub(crate) fn unwrap_groups(
     order: &[String],
 ) -> Result<DataKey, Error> {
     let groups = metadata.key_groups.len();
-    let threshold = if metadata.shamir_threshold == 0 { groups as u64 } else { metadata.shamir_threshold };
+    let threshold = if metadata.shamir_threshold == 0 {
+        groups as u64
+    } else {
+        metadata.shamir_threshold
+    };
     let mut report = Vec::new();
     let mut shares = Vec::new();
     for (index, group) in metadata.key_groups.iter().enumerate() {
@@ -76,23 +90,37 @@ pub(crate) fn unwrap_groups(
         let mut e = no_key_error(&report);
         e = Error::new(
             ErrorKind::DataKeyUnavailable,
-            format!("{} of {groups} key groups opened, {threshold} required: {}", shares.len(), e.message()),
+            format!(
+                "{} of {groups} key groups opened, {threshold} required: {}",
+                shares.len(),
+                e.message()
+            ),
         );
         return Err(e);
     }
     let secret = combine(&shares)?;
     DataKey::from_slice(&secret).ok_or_else(|| {
-        Error::new(ErrorKind::DataKeyUnavailable, "the combined Shamir secret is not a 32-byte data key")
+        Error::new(
+            ErrorKind::DataKeyUnavailable,
+            "the combined Shamir secret is not a 32-byte data key",
+        )
     })
 }
 
 /// The secret each key group wraps: the whole key for one group, else one share per group.
-pub(crate) fn split_for_groups(data_key: &DataKey, metadata: &Metadata) -> Result<Vec<SecretBytes>, Error> {
+pub(crate) fn split_for_groups(
+    data_key: &DataKey,
+    metadata: &Metadata,
+) -> Result<Vec<SecretBytes>, Error> {
     let groups = metadata.key_groups.len();
     if groups <= 1 {
         return Ok(vec![SecretBytes::new(data_key.secret_bytes().to_vec())]);
     }
-    let threshold = if metadata.shamir_threshold == 0 { groups as u64 } else { metadata.shamir_threshold };
+    let threshold = if metadata.shamir_threshold == 0 {
+        groups as u64
+    } else {
+        metadata.shamir_threshold
+    };
     if threshold < 2 || threshold > groups as u64 || groups > 255 {
         return Err(Error::new(
             ErrorKind::EncryptTree,
@@ -136,7 +164,9 @@ fn gf_inv(a: u8) -> u8 {
 /// Splits `secret` into `parts` shares, any `threshold` of which recover it.
 pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Vec<SecretBytes> {
     use rand::RngCore;
-    let mut shares: Vec<Vec<u8>> = (1..=parts).map(|_| Vec::with_capacity(secret.len() + 1)).collect();
+    let mut shares: Vec<Vec<u8>> = (1..=parts)
+        .map(|_| Vec::with_capacity(secret.len() + 1))
+        .collect();
     let mut coefficients = Zeroizing::new(vec![0u8; threshold]);
     for &byte in secret {
         coefficients[0] = byte;
@@ -144,7 +174,10 @@ pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Vec<SecretBytes> 
         for (i, share) in shares.iter_mut().enumerate() {
             let x = (i + 1) as u8;
             // Horner evaluation of the polynomial at x.
-            let y = coefficients.iter().rev().fold(0u8, |acc, &c| gf_mul(acc, x) ^ c);
+            let y = coefficients
+                .iter()
+                .rev()
+                .fold(0u8, |acc, &c| gf_mul(acc, x) ^ c);
             share.push(y);
         }
     }
@@ -160,7 +193,12 @@ pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Vec<SecretBytes> 
 
 /// Recovers a secret from shares by Lagrange interpolation at x = 0.
 pub fn combine(shares: &[SecretBytes]) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let bad = |m: &str| Error::new(ErrorKind::DataKeyUnavailable, format!("cannot combine Shamir shares: {m}"));
+    let bad = |m: &str| {
+        Error::new(
+            ErrorKind::DataKeyUnavailable,
+            format!("cannot combine Shamir shares: {m}"),
+        )
+    };
     if shares.len() < 2 {
         return Err(bad("at least two shares are required"));
     }

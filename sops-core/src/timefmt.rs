@@ -112,7 +112,10 @@ impl Cursor<'_> {
         if self.pos == start {
             return None;
         }
-        std::str::from_utf8(&self.s[start..self.pos]).ok()?.parse().ok()
+        std::str::from_utf8(&self.s[start..self.pos])
+            .ok()?
+            .parse()
+            .ok()
     }
 
     fn fixed_num(&mut self, digits: usize) -> Option<u32> {

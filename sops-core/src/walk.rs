@@ -61,13 +61,20 @@ impl PathPolicy {
 
     fn key_matches(&self, key: &str) -> bool {
         match &self.rule {
-            Rule::UnencryptedSuffix(s) | Rule::EncryptedSuffix(s) => !s.is_empty() && key.ends_with(s.as_str()),
+            Rule::UnencryptedSuffix(s) | Rule::EncryptedSuffix(s) => {
+                !s.is_empty() && key.ends_with(s.as_str())
+            }
             Rule::UnencryptedRegex(r) | Rule::EncryptedRegex(r) => r.is_match(key),
             _ => false,
         }
     }
 
-    fn should_encrypt(&self, matching_keys: usize, comments: &[Vec<String>], is_comment: bool) -> bool {
+    fn should_encrypt(
+        &self,
+        matching_keys: usize,
+        comments: &[Vec<String>],
+        is_comment: bool,
+    ) -> bool {
         match &self.rule {
             Rule::UnencryptedSuffix(s) => s.is_empty() || matching_keys == 0,
             Rule::UnencryptedRegex(_) => matching_keys == 0,
@@ -88,7 +95,10 @@ impl PathPolicy {
     }
 
     fn tracks_comments(&self) -> bool {
-        matches!(self.rule, Rule::UnencryptedComment(_) | Rule::EncryptedComment(_))
+        matches!(
+            self.rule,
+            Rule::UnencryptedComment(_) | Rule::EncryptedComment(_)
+        )
     }
 }
 
@@ -127,7 +137,12 @@ enum Plain {
 }
 
 fn typed_value(value_type: ValueType, bytes: Vec<u8>) -> Result<Plain, Error> {
-    let bad = |what: &str| Error::new(ErrorKind::DecryptTree, format!("the decrypted value is not a valid {what}"));
+    let bad = |what: &str| {
+        Error::new(
+            ErrorKind::DecryptTree,
+            format!("the decrypted value is not a valid {what}"),
+        )
+    };
     let text = |bytes: Vec<u8>| String::from_utf8(bytes);
     Ok(match value_type {
         ValueType::Str => match text(bytes) {
@@ -135,7 +150,9 @@ fn typed_value(value_type: ValueType, bytes: Vec<u8>) -> Result<Plain, Error> {
             Err(e) => Plain::Scalar(Scalar::Bytes(SecretBytes::new(e.into_bytes()))),
         },
         ValueType::Bytes => Plain::Scalar(Scalar::Bytes(SecretBytes::new(bytes))),
-        ValueType::Comment => Plain::Comment(SecretText::new(text(bytes).map_err(|_| bad("comment"))?)),
+        ValueType::Comment => {
+            Plain::Comment(SecretText::new(text(bytes).map_err(|_| bad("comment"))?))
+        }
         ValueType::Int => {
             let s = text(bytes).map_err(|_| bad("int"))?;
             Plain::Scalar(Scalar::Int(s.parse().map_err(|_| bad("int"))?))
@@ -152,7 +169,9 @@ fn typed_value(value_type: ValueType, bytes: Vec<u8>) -> Result<Plain, Error> {
         ValueType::Time => {
             let s = text(bytes).map_err(|_| bad("time"))?;
             let t = timefmt::parse_rfc3339(&s).ok_or_else(|| bad("time"))?;
-            Plain::Scalar(Scalar::Time(Timestamp { rfc3339_nano: t.rfc3339_nano() }))
+            Plain::Scalar(Scalar::Time(Timestamp {
+                rfc3339_nano: t.rfc3339_nano(),
+            }))
         }
     })
 }
@@ -178,7 +197,12 @@ pub(crate) struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    pub(crate) fn new(cipher: &'a ValueCipher, policy: &'a PathPolicy, mac_only_encrypted: bool, direction: Direction) -> Self {
+    pub(crate) fn new(
+        cipher: &'a ValueCipher,
+        policy: &'a PathPolicy,
+        mac_only_encrypted: bool,
+        direction: Direction,
+    ) -> Self {
         Walker {
             cipher,
             policy,
@@ -193,7 +217,11 @@ impl<'a> Walker<'a> {
     }
 
     fn aad(&self) -> &[u8] {
-        if self.aad.is_empty() { b":" } else { self.aad.as_bytes() }
+        if self.aad.is_empty() {
+            b":"
+        } else {
+            self.aad.as_bytes()
+        }
     }
 
     fn error_at(&self, e: Error) -> Error {
@@ -202,7 +230,8 @@ impl<'a> Walker<'a> {
     }
 
     fn should_encrypt(&self, is_comment: bool) -> bool {
-        self.policy.should_encrypt(self.matching_keys, &self.comments, is_comment)
+        self.policy
+            .should_encrypt(self.matching_keys, &self.comments, is_comment)
     }
 
     fn push_comment(&mut self, text: &SecretText) {
@@ -254,7 +283,10 @@ impl<'a> Walker<'a> {
             match item {
                 SeqItem::Comment(text) => {
                     self.push_comment(text);
-                    if self.direction == Direction::Encrypt && self.should_encrypt(true) && !text.is_empty() {
+                    if self.direction == Direction::Encrypt
+                        && self.should_encrypt(true)
+                        && !text.is_empty()
+                    {
                         let enc = self.encrypt_comment(text)?;
                         *item = SeqItem::Value(Node::string(enc));
                     }
@@ -287,7 +319,9 @@ impl<'a> Walker<'a> {
 
     fn encrypt_leaf(&mut self, scalar: &mut Scalar) -> Result<(), Error> {
         let encrypted = self.should_encrypt(false);
-        let Some((bytes, value_type)) = scalar_bytes(scalar) else { return Ok(()) };
+        let Some((bytes, value_type)) = scalar_bytes(scalar) else {
+            return Ok(());
+        };
         if !self.mac_only_encrypted || encrypted {
             self.mac.feed(&bytes);
         }
@@ -321,8 +355,13 @@ impl<'a> Walker<'a> {
             if text.is_empty() {
                 return Ok(None);
             }
-            let decrypted = self.cipher.decrypt(text.as_str(), self.aad()).map_err(|e| self.error_at(e))?;
-            match typed_value(decrypted.value_type, decrypted.plaintext.to_vec()).map_err(|e| self.error_at(e))? {
+            let decrypted = self
+                .cipher
+                .decrypt(text.as_str(), self.aad())
+                .map_err(|e| self.error_at(e))?;
+            match typed_value(decrypted.value_type, decrypted.plaintext.to_vec())
+                .map_err(|e| self.error_at(e))?
+            {
                 Plain::Comment(c) => return Ok(Some(c)),
                 Plain::Scalar(s) => *scalar = s,
             }
@@ -336,14 +375,18 @@ impl<'a> Walker<'a> {
     }
 
     fn encrypt_comment(&self, text: &SecretText) -> Result<String, Error> {
-        let enc = self.cipher.encrypt(text.as_bytes(), self.aad(), ValueType::Comment);
+        let enc = self
+            .cipher
+            .encrypt(text.as_bytes(), self.aad(), ValueType::Comment);
         if let Rule::UnencryptedComment(re) = &self.policy.rule {
             if re.is_match(&enc) {
                 return Err(Error::new(
                     ErrorKind::EncryptTree,
                     format!("encrypted comment {enc:?} matches unencrypted_comment_regex"),
                 )
-                .with_hint("make sure unencrypted_comment_regex cannot match an encrypted comment"));
+                .with_hint(
+                    "make sure unencrypted_comment_regex cannot match an encrypted comment",
+                ));
             }
         }
         Ok(enc)
@@ -364,7 +407,9 @@ impl<'a> Walker<'a> {
                     Ok(Plain::Scalar(s)) => {
                         if let Some((bytes, _)) = scalar_bytes(&s) {
                             self.mac.feed(&bytes);
-                            return Ok(Some(SecretText::new(String::from_utf8_lossy(&bytes).into_owned())));
+                            return Ok(Some(SecretText::new(
+                                String::from_utf8_lossy(&bytes).into_owned(),
+                            )));
                         }
                         Ok(None)
                     }

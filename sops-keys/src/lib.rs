@@ -1,3 +1,41 @@
 //! Master-key backends for sops-core.
+//!
+//! So far this is the age backend, [`age::AgeKeySource`], which implements sops-core's
+//! [`KeySource`](sops_core::KeySource) the way sops 3.11 does: it wraps the data key (or a
+//! Shamir share) for `age1…`, `ssh-ed25519` and `ssh-rsa` recipients as an ASCII-armored age
+//! file, and unwraps it with identities from `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`,
+//! `SOPS_AGE_KEY_CMD`, `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`
+//! and `~/.config/sops/age/keys.txt` (see [`age_identities`]).
+//!
+//! # Example
+//!
+//! Wrap a data key for a recipient and unwrap it again with the matching identity. Real
+//! programs use [`AgeKeySource::from_env`](age::AgeKeySource::from_env); this one passes a test
+//! identity directly.
+//!
+//! ```
+//! use sops_core::{KeyEntry, KeySource};
+//! use sops_keys::age::AgeKeySource;
+//!
+//! # fn main() -> Result<(), sops_core::KeyError> {
+//! let identity = "# a test key, never use it for real secrets\n\
+//!                 AGE-SECRET-KEY-1NZTDTHZ24MW6EHL0AJWUX6ZFSWMNMVJXPHEEYZUHXDAAGALMCXVQYXA3MN\n";
+//! let source = AgeKeySource::from_identity_text(identity)?;
+//!
+//! let mut entry = KeyEntry::new("age");
+//! entry.set_field("recipient", "age1kqzkxccncjjnlrdyf2lamgdtlxpegqn8su4w4rt8wpnu845pgu6ssnu6xg");
+//! source.wrap(&mut entry, &[7; 32])?;
+//! let enc = entry.field("enc").unwrap();
+//! assert!(enc.starts_with("-----BEGIN AGE ENCRYPTED FILE-----\n"));
+//! assert!(enc.ends_with("-----END AGE ENCRYPTED FILE-----\n"));
+//!
+//! let data_key = source.unwrap(&entry).expect("the identity fits")?;
+//! assert_eq!(data_key.secret_bytes(), &[7; 32]);
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod age;
+pub mod age_identities;
+mod age_sources;

@@ -1,0 +1,303 @@
+//! The age master-key backend: wraps the data key (or a Shamir share) for age recipients and
+//! unwraps it with the identities sops 3.11 would find.
+//!
+//! An `age` metadata entry holds `recipient` (the public key exactly as given, trimmed) and
+//! `enc`, an ASCII-armored age file whose payload is the raw secret bytes.
+//! Recipients may be X25519 (`age1…`), `ssh-ed25519 …` or `ssh-rsa …`; plugin and post-quantum
+//! recipients are refused with a clear error.
+//!
+//! Identities are discovered as described in [`crate::age_identities`]: every source except
+//! `SOPS_AGE_KEY_CMD` is loaded once, on first use; the command runs once per recipient,
+//! with `SOPS_AGE_RECIPIENT` set.
+
+use crate::age_identities::{
+    load_fixed_sources, parse_identity_text, text_error, IdentityEnv, IdentitySet, SourceState,
+    SourceStatus, KEY_CMD_VAR,
+};
+use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+/// The metadata list this backend handles.
+pub const KEY_TYPE: &str = "age";
+
+/// The first line of an armored age file.
+pub const ARMOR_BEGIN: &str = "-----BEGIN AGE ENCRYPTED FILE-----";
+/// The last line of an armored age file (sops writes it followed by `\n`).
+pub const ARMOR_END: &str = "-----END AGE ENCRYPTED FILE-----";
+
+/// Where the identities come from.
+enum Origin {
+    /// Discovered from an environment, as sops does.
+    Env(IdentityEnv),
+    /// Given directly; nothing else is consulted.
+    Fixed,
+}
+
+/// The age [`KeySource`]. Holds identities, so it has no `Debug`.
+pub struct AgeKeySource {
+    origin: Origin,
+    /// Every source but the key command, loaded once; plus where the command's status goes.
+    fixed: OnceLock<(IdentitySet, usize)>,
+    /// `SOPS_AGE_KEY_CMD` results by recipient.
+    by_command: Mutex<BTreeMap<String, Arc<IdentitySet>>>,
+    /// Recipients unwrap was asked about, for the failure report.
+    tried: Mutex<Vec<String>>,
+}
+
+impl AgeKeySource {
+    /// A source that finds identities in this process's environment, like sops.
+    pub fn from_env() -> Self {
+        Self::with_env(IdentityEnv::from_process())
+    }
+
+    /// A source that finds identities in `env` (see [`IdentityEnv::new`] for explicit values).
+    pub fn with_env(env: IdentityEnv) -> Self {
+        Self::build(Origin::Env(env), OnceLock::new())
+    }
+
+    /// A source using only the identities in `text` (the format of `keys.txt`: one
+    /// `AGE-SECRET-KEY-1…` per line, blank lines and `#` comments skipped). The error never
+    /// quotes the text.
+    pub fn from_identity_text(text: &str) -> Result<Self, KeyError> {
+        let mut set = IdentitySet::default();
+        let found = parse_identity_text(text).map_err(text_error)?;
+        set.add("identity text given to sops-rs".to_owned(), Ok(found));
+        let len = set.statuses.len();
+        Ok(Self::build(Origin::Fixed, OnceLock::from((set, len))))
+    }
+
+    fn build(origin: Origin, fixed: OnceLock<(IdentitySet, usize)>) -> Self {
+        AgeKeySource {
+            origin,
+            fixed,
+            by_command: Mutex::new(BTreeMap::new()),
+            tried: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn fixed(&self) -> &(IdentitySet, usize) {
+        self.fixed.get_or_init(|| match &self.origin {
+            Origin::Env(env) => load_fixed_sources(env),
+            Origin::Fixed => (IdentitySet::default(), 0),
+        })
+    }
+
+    /// The `SOPS_AGE_KEY_CMD` identities for `recipient`, running the command on first use.
+    fn command_set(&self, recipient: &str) -> Option<Arc<IdentitySet>> {
+        let Origin::Env(env) = &self.origin else {
+            return None;
+        };
+        let command = env.var(KEY_CMD_VAR)?;
+        let mut cache = self
+            .by_command
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let set = cache.entry(recipient.to_owned()).or_insert_with(|| {
+            let mut set = IdentitySet::default();
+            let location = format!("{KEY_CMD_VAR}={command} (for {recipient})");
+            let result = crate::age_sources::run_key_command(command, recipient);
+            set.add(location, result);
+            Arc::new(set)
+        });
+        Some(Arc::clone(set))
+    }
+
+    /// Every place identities are looked for and what was found there, in sops' order. Loads
+    /// the sources if that has not happened yet; does not run `SOPS_AGE_KEY_CMD`, but reports
+    /// each run made so far.
+    pub fn describe_sources(&self) -> Vec<SourceStatus> {
+        let (set, slot) = self.fixed();
+        let mut out = set.statuses[..*slot].to_vec();
+        if let Origin::Env(env) = &self.origin {
+            let runs = self
+                .by_command
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match env.var(KEY_CMD_VAR) {
+                None => out.push(SourceStatus::new(KEY_CMD_VAR, SourceState::NotSet)),
+                Some(cmd) if runs.is_empty() => out.push(SourceStatus::new(
+                    format!("{KEY_CMD_VAR}={cmd}"),
+                    SourceState::NotRunYet,
+                )),
+                Some(_) => out.extend(runs.values().flat_map(|s| s.statuses.iter().cloned())),
+            }
+        }
+        out.extend_from_slice(&set.statuses[*slot..]);
+        out
+    }
+
+    /// The error to show when no age entry could be opened: the recipients tried and every
+    /// place looked for identities, one per line.
+    pub fn no_identity_error(&self) -> KeyError {
+        let tried = self.tried.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut message = String::from("no age identity could decrypt the data key");
+        if !tried.is_empty() {
+            message.push_str(&format!(" (recipients: {})", tried.join(", ")));
+        }
+        message.push_str("; places looked for age identities:");
+        for status in self.describe_sources() {
+            message.push_str(&format!("\n  {status}"));
+        }
+        KeyError::new(message)
+    }
+
+    fn note_tried(&self, recipient: &str) {
+        let mut tried = self.tried.lock().unwrap_or_else(PoisonError::into_inner);
+        if !tried.iter().any(|r| r == recipient) {
+            tried.push(recipient.to_owned());
+        }
+    }
+}
+
+impl KeySource for AgeKeySource {
+    fn key_type(&self) -> &str {
+        KEY_TYPE
+    }
+
+    fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {
+        let given = entry
+            .field("recipient")
+            .ok_or_else(|| KeyError::new("the age key entry has no recipient"))?;
+        let recipient = given.trim().to_owned();
+        let armored = encrypt_armored(&recipient, secret)?;
+        if given != recipient {
+            entry.set_field("recipient", recipient);
+        }
+        entry.set_field("enc", armored);
+        Ok(())
+    }
+
+    fn unwrap(&self, entry: &KeyEntry) -> Option<Result<SecretBytes, KeyError>> {
+        let recipient = entry.field("recipient").unwrap_or("").trim();
+        self.note_tried(recipient);
+        let (fixed, _) = self.fixed();
+        let command = self.command_set(recipient);
+        let identities: Vec<&dyn age::Identity> = fixed
+            .identities
+            .iter()
+            .chain(command.iter().flat_map(|s| s.identities.iter()))
+            .map(|i| i.as_ref() as &dyn age::Identity)
+            .collect();
+        if identities.is_empty() {
+            return None;
+        }
+        let Some(enc) = entry.field("enc") else {
+            return Some(Err(KeyError::new("the age key entry has no enc field")));
+        };
+        decrypt_armored(enc, identities)
+    }
+}
+
+/// Decrypts armored (or binary) age text `enc` with `identities`. `None` when none fits.
+fn decrypt_armored(
+    enc: &str,
+    identities: Vec<&dyn age::Identity>,
+) -> Option<Result<SecretBytes, KeyError>> {
+    let fail =
+        |what: &str, e: &dyn std::fmt::Display| Some(Err(KeyError::new(format!("{what}: {e}"))));
+    let reader = age::armor::ArmoredReader::new(enc.as_bytes());
+    let decryptor = match age::Decryptor::new_buffered(reader) {
+        Ok(d) => d,
+        Err(e) => return fail("the enc field is not a valid age file", &e),
+    };
+    let mut stream = match decryptor.decrypt(identities.into_iter()) {
+        Ok(stream) => stream,
+        Err(age::DecryptError::NoMatchingKeys) => return None,
+        Err(e) => return fail("age decryption failed", &e),
+    };
+    let mut buffer = zeroize::Zeroizing::new(Vec::with_capacity(64));
+    if let Err(e) = stream.read_to_end(&mut buffer) {
+        return fail("age decryption failed", &e);
+    }
+    Some(Ok(SecretBytes::new(std::mem::take(&mut *buffer))))
+}
+
+/// Encrypts `secret` to `recipient` (trimmed) and ASCII-armors it exactly as sops does:
+/// the begin line, standard base64 in 64-column lines, the end line, each ending in `\n`.
+pub fn encrypt_armored(recipient: &str, secret: &[u8]) -> Result<String, KeyError> {
+    let recipient = parse_recipient_key(recipient.trim())?;
+    let fail = |e: &dyn std::fmt::Display| {
+        KeyError::new(format!("failed to encrypt the data key with age: {e}"))
+    };
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient.as_ref()))
+        .map_err(|e| fail(&e))?;
+    let mut out = Vec::with_capacity(512);
+    let armor = age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
+        .map_err(|e| fail(&e))?;
+    let mut writer = encryptor.wrap_output(armor).map_err(|e| fail(&e))?;
+    writer.write_all(secret).map_err(|e| fail(&e))?;
+    writer
+        .finish()
+        .and_then(|armor| armor.finish())
+        .map_err(|e| fail(&e))?;
+    let text = String::from_utf8(out).map_err(|e| fail(&e))?;
+    // The age crate ends lines with CRLF on Windows; sops always writes LF.
+    Ok(text.replace("\r\n", "\n"))
+}
+
+/// Checks one recipient and returns it trimmed, as sops stores it.
+///
+/// Accepts X25519 (`age1…`), `ssh-ed25519 …` and `ssh-rsa …` recipients. The error says what
+/// kind of recipient was expected and why it failed.
+pub fn parse_recipient(recipient: &str) -> Result<String, KeyError> {
+    let recipient = recipient.trim();
+    parse_recipient_key(recipient)?;
+    Ok(recipient.to_owned())
+}
+
+/// Splits a comma-separated recipient list (`--age a,b`, `SOPS_AGE_RECIPIENTS`, `.sops.yaml`)
+/// into trimmed recipients, checking each. An empty list gives no recipients.
+pub fn parse_recipients(list: &str) -> Result<Vec<String>, KeyError> {
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    list.split(',').map(parse_recipient).collect()
+}
+
+fn parse_recipient_key(recipient: &str) -> Result<Box<dyn age::Recipient>, KeyError> {
+    let err = |m: String| Err(KeyError::new(m));
+    if recipient.starts_with("age1pq1") {
+        return err(format!(
+            "post-quantum age recipients are not supported by sops-rs: {recipient:?}"
+        ));
+    }
+    if recipient.starts_with("age1") && recipient.matches('1').count() > 1 {
+        return err(format!(
+            "age plugin recipients are not supported by sops-rs: {recipient:?}"
+        ));
+    }
+    if recipient.starts_with("age1") {
+        return match recipient.parse::<age::x25519::Recipient>() {
+            Ok(r) => Ok(Box::new(r)),
+            Err(e) => err(format!(
+                "failed to parse input as Bech32-encoded age public key ({e}): {recipient:?}"
+            )),
+        };
+    }
+    if recipient.starts_with("ssh-") {
+        return match recipient.parse::<age::ssh::Recipient>() {
+            Ok(r) => Ok(Box::new(r)),
+            Err(e) => err(format!(
+                "failed to parse input as age-ssh public key ({}): {recipient:?}",
+                ssh_error(&e)
+            )),
+        };
+    }
+    err(format!(
+        "failed to parse input, unknown recipient type: {recipient:?} \
+         (expected age1…, ssh-ed25519 … or ssh-rsa …)"
+    ))
+}
+
+fn ssh_error(e: &age::ssh::ParseRecipientKeyError) -> String {
+    use age::ssh::ParseRecipientKeyError as E;
+    match e {
+        E::Invalid(why) => (*why).to_owned(),
+        E::RsaModulusTooLarge => "RSA modulus too large".to_owned(),
+        E::RsaModulusTooSmall => "RSA modulus smaller than 2048 bits".to_owned(),
+        E::Unsupported(kind) => format!("unsupported SSH key type {kind}"),
+        _ => "unsupported SSH key".to_owned(),
+    }
+}

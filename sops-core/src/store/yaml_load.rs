@@ -93,6 +93,8 @@ pub(crate) struct Loader<'a> {
     prev_end: usize,
     /// A monotonic (character index, byte offset) cursor for converting saphyr's positions.
     cursor: std::cell::Cell<(usize, usize)>,
+    /// ASCII sources have character indices equal to byte offsets.
+    ascii: bool,
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -114,6 +116,7 @@ impl<'a> Loader<'a> {
             root_done: false,
             prev_end: 0,
             cursor: std::cell::Cell::new((0, 0)),
+            ascii: src.is_ascii(),
         }
     }
 
@@ -143,16 +146,14 @@ impl<'a> Loader<'a> {
     /// Converts saphyr's character index to a byte offset; events come in order, so the walk
     /// from the previous position is short.
     fn byte_offset(&self, char_index: usize) -> usize {
+        if self.ascii {
+            return char_index.min(self.src.len());
+        }
         let (mut chars, mut bytes) = self.cursor.get();
         if char_index < chars {
             (chars, bytes) = (0, 0);
         }
         let rest = &self.src[bytes..];
-        if rest.is_ascii() {
-            let target = (bytes + (char_index - chars)).min(self.src.len());
-            self.cursor.set((char_index, target));
-            return target;
-        }
         for (offset, _) in rest.char_indices() {
             if chars == char_index {
                 self.cursor.set((chars, bytes + offset));

@@ -10,7 +10,7 @@ use crate::secret::DataKey;
 use crate::store::{Format, Store};
 use crate::timefmt::CivilTime;
 use crate::tree::Tree;
-use crate::walk::{Direction, PathPolicy, Walker};
+use crate::walk::{Direction, IvStash, PathPolicy, Walker};
 
 /// The version sops-rs writes into metadata: the sops release whose format it produces.
 pub const SOPS_VERSION: &str = "3.11.0";
@@ -128,6 +128,17 @@ pub fn decrypt_tree(
     data_key: &DataKey,
     ignore_mac: bool,
 ) -> Result<(), Error> {
+    decrypt_tree_stashing(tree, metadata, data_key, ignore_mac, None)
+}
+
+/// [`decrypt_tree`], recording each value's IV in `stash` for a later [`encrypt_tree_reusing`].
+pub fn decrypt_tree_stashing(
+    tree: &mut Tree,
+    metadata: &Metadata,
+    data_key: &DataKey,
+    ignore_mac: bool,
+    stash: Option<&mut IvStash>,
+) -> Result<(), Error> {
     let cipher = ValueCipher::new(data_key);
     let policy = PathPolicy::new(metadata.partial.as_ref())?;
     let mut walker = Walker::new(
@@ -135,7 +146,8 @@ pub fn decrypt_tree(
         &policy,
         metadata.mac_only_encrypted,
         Direction::Decrypt,
-    );
+    )
+    .with_stash(stash);
     for branch in &mut tree.branches {
         walker.walk_mapping(branch)?;
     }
@@ -177,6 +189,17 @@ pub fn encrypt_tree(
     metadata: &mut Metadata,
     data_key: &DataKey,
 ) -> Result<(), Error> {
+    encrypt_tree_reusing(tree, metadata, data_key, None)
+}
+
+/// [`encrypt_tree`], reusing the IVs of unchanged values from `stash` so that only edited values
+/// get new ciphertext.
+pub fn encrypt_tree_reusing(
+    tree: &mut Tree,
+    metadata: &mut Metadata,
+    data_key: &DataKey,
+    stash: Option<&mut IvStash>,
+) -> Result<(), Error> {
     let cipher = ValueCipher::new(data_key);
     let policy = PathPolicy::new(metadata.partial.as_ref())?;
     let mut walker = Walker::new(
@@ -184,7 +207,8 @@ pub fn encrypt_tree(
         &policy,
         metadata.mac_only_encrypted,
         Direction::Encrypt,
-    );
+    )
+    .with_stash(stash);
     for branch in &mut tree.branches {
         walker.walk_mapping(branch)?;
     }
@@ -195,7 +219,35 @@ pub fn encrypt_tree(
     Ok(())
 }
 
-/// Reads and decrypts an encrypted file into its plaintext tree.
+/// An encrypted file opened for changes: its plaintext tree, metadata, data key and the IVs
+/// of its values.
+pub struct OpenedFile {
+    /// The decrypted tree.
+    pub tree: Tree,
+    /// The file's metadata.
+    pub metadata: Metadata,
+    /// The data key.
+    pub data_key: DataKey,
+    /// IVs of the decrypted values, for re-encrypting unchanged values identically.
+    pub stash: IvStash,
+}
+
+/// Opens an encrypted file for changes (edit, set, unset, rotate, updatekeys).
+pub fn open_file(
+    input: &[u8],
+    store: &dyn Store,
+    sources: &[&dyn KeySource],
+    options: &DecryptOptions,
+) -> Result<OpenedFile, Error> {
+    let (mut tree, metadata_node) = store.load_encrypted(input)?;
+    let metadata = Metadata::from_mapping(&metadata_node)?;
+    let data_key = unwrap_data_key(&metadata, sources, &options.decryption_order)?;
+    let mut stash = IvStash::default();
+    decrypt_tree_stashing(&mut tree, &metadata, &data_key, options.ignore_mac, Some(&mut stash))?;
+    Ok(OpenedFile { tree, metadata, data_key, stash })
+}
+
+/// Reads and decrypts an encrypted file into its plaintext tree and metadata.
 pub fn open_tree(
     input: &[u8],
     store: &dyn Store,

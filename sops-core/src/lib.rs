@@ -64,7 +64,8 @@ pub mod tree;
 mod walk;
 
 pub use engine::{
-    decrypt_file, decrypt_tree, encrypt_file, encrypt_tree, new_metadata, open_tree, seal_tree,
+    decrypt_file, decrypt_tree, decrypt_tree_stashing, encrypt_file, encrypt_tree, encrypt_tree_reusing,
+    new_metadata, open_file, open_tree, seal_tree, OpenedFile,
     unwrap_data_key, wrap_data_key, DecryptOptions, EncryptOptions, SOPS_VERSION,
 };
 pub use error::{Error, ErrorKind};
@@ -74,4 +75,4 @@ pub use secret::{DataKey, SecretBytes, SecretText};
 pub use shamir::{combine as shamir_combine, split as shamir_split};
 pub use store::Format;
 pub use timefmt::{parse_rfc3339, parse_yaml_timestamp, CivilTime};
-pub use walk::PathPolicy;
+pub use walk::{IvStash, PathPolicy};

@@ -194,9 +194,70 @@ pub(crate) struct Walker<'a> {
     keys: Vec<String>,
     matching_keys: usize,
     comments: Vec<Vec<String>>,
+    stash: Option<&'a mut IvStash>,
+}
+
+/// The IVs of values decrypted in this process, keyed by (type, key path, plaintext), so that
+/// re-encrypting an unchanged value yields the same ciphertext, as sops does on `edit`/`set`.
+///
+/// Keys are SHA-256 digests: the stash holds no plaintext.
+#[derive(Default)]
+pub struct IvStash {
+    ivs: std::collections::HashMap<[u8; 32], [u8; 32]>,
+}
+
+impl IvStash {
+    fn slot(value_type: ValueType, aad: &[u8], plaintext: &[u8]) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(value_type.tag().as_bytes());
+        h.update([0]);
+        h.update((aad.len() as u64).to_le_bytes());
+        h.update(aad);
+        h.update(plaintext);
+        h.finalize().into()
+    }
+
+    /// Number of stashed IVs.
+    pub fn len(&self) -> usize {
+        self.ivs.len()
+    }
+
+    /// True when nothing is stashed.
+    pub fn is_empty(&self) -> bool {
+        self.ivs.is_empty()
+    }
 }
 
 impl<'a> Walker<'a> {
+    /// Records IVs while decrypting, or reuses them while encrypting.
+    pub(crate) fn with_stash(mut self, stash: Option<&'a mut IvStash>) -> Self {
+        self.stash = stash;
+        self
+    }
+
+    fn seal(&self, plaintext: &[u8], value_type: ValueType) -> String {
+        let aad = self.aad();
+        let iv = self
+            .stash
+            .as_ref()
+            .and_then(|s| s.ivs.get(&IvStash::slot(value_type, aad, plaintext)));
+        match iv {
+            Some(iv) => self.cipher.encrypt_with_iv(plaintext, aad, value_type, iv),
+            None => self.cipher.encrypt(plaintext, aad, value_type),
+        }
+    }
+
+    fn open(&mut self, text: &str) -> Result<crate::cipher::DecryptedValue, Error> {
+        let decrypted = self.cipher.decrypt(text, self.aad())?;
+        if let Some(stash) = self.stash.as_deref_mut() {
+            let aad = if self.aad.is_empty() { &b":"[..] } else { self.aad.as_bytes() };
+            let slot = IvStash::slot(decrypted.value_type, aad, &decrypted.plaintext);
+            stash.ivs.insert(slot, decrypted.iv);
+        }
+        Ok(decrypted)
+    }
+
     pub(crate) fn new(
         cipher: &'a ValueCipher,
         policy: &'a PathPolicy,
@@ -213,6 +274,7 @@ impl<'a> Walker<'a> {
             keys: Vec::new(),
             matching_keys: 0,
             comments: Vec::new(),
+            stash: None,
         }
     }
 
@@ -326,7 +388,7 @@ impl<'a> Walker<'a> {
             self.mac.feed(&bytes);
         }
         if encrypted && !bytes.is_empty() {
-            let enc = self.cipher.encrypt(&bytes, self.aad(), value_type);
+            let enc = self.seal(&bytes, value_type);
             drop(bytes);
             *scalar = Scalar::Str(SecretText::new(enc));
         } else if encrypted {
@@ -355,10 +417,8 @@ impl<'a> Walker<'a> {
             if text.is_empty() {
                 return Ok(None);
             }
-            let decrypted = self
-                .cipher
-                .decrypt(text.as_str(), self.aad())
-                .map_err(|e| self.error_at(e))?;
+            let text = text.as_str().to_owned();
+            let decrypted = self.open(&text).map_err(|e| self.error_at(e))?;
             match typed_value(decrypted.value_type, decrypted.plaintext.to_vec())
                 .map_err(|e| self.error_at(e))?
             {
@@ -375,9 +435,7 @@ impl<'a> Walker<'a> {
     }
 
     fn encrypt_comment(&self, text: &SecretText) -> Result<String, Error> {
-        let enc = self
-            .cipher
-            .encrypt(text.as_bytes(), self.aad(), ValueType::Comment);
+        let enc = self.seal(text.as_bytes(), ValueType::Comment);
         if let Rule::UnencryptedComment(re) = &self.policy.rule {
             if re.is_match(&enc) {
                 return Err(Error::new(
@@ -399,7 +457,7 @@ impl<'a> Walker<'a> {
         }
         match self.direction {
             Direction::Encrypt => Ok(Some(SecretText::new(self.encrypt_comment(text)?))),
-            Direction::Decrypt => match self.cipher.decrypt(text.as_str(), self.aad()) {
+            Direction::Decrypt => match self.open(text.as_str()) {
                 // A comment that does not decrypt was never encrypted (older sops): keep it.
                 Err(_) => Ok(None),
                 Ok(d) => match typed_value(d.value_type, d.plaintext.to_vec()) {

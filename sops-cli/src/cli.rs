@@ -1,14 +1,24 @@
-//! The command-line surface: subcommands and flags named as in sops 3.11.
+//! The command-line surface: subcommands and flags named as in sops 3.11, plus the legacy
+//! flag forms (`sops -d FILE`, `sops -e`, `-r`, `--set`, and a bare `sops FILE` that edits)
+//! that scripts and helm-secrets still use.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// sops-rs: encrypt and decrypt SOPS files, compatible with sops 3.11.
+/// sops-rs: encrypt, decrypt and edit SOPS files, compatible with sops 3.11.
 #[derive(Parser, Debug)]
-#[command(name = "sops-rs", version, about, long_about = None)]
+#[command(name = "sops-rs", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub(crate) struct Cli {
+    /// Path to the .sops.yaml config (default: search upward from the working directory).
+    #[arg(long, global = true, env = "SOPS_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    /// Accepted for compatibility; sops-rs never checks for updates.
+    #[arg(long = "disable-version-check", global = true, hide = true)]
+    pub(crate) disable_version_check: bool,
     #[command(subcommand)]
-    pub(crate) command: Command,
+    pub(crate) command: Option<Command>,
+    #[command(flatten)]
+    pub(crate) legacy: LegacyArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -17,10 +27,32 @@ pub(crate) enum Command {
     Decrypt(DecryptArgs),
     /// Encrypt a file and print the result (stdin when no file is given).
     Encrypt(EncryptArgs),
+    /// Edit an encrypted file in $SOPS_EDITOR / $EDITOR; creates it if missing.
+    Edit(EditArgs),
+    /// Generate a new data key and re-encrypt every value.
+    Rotate(RotateArgs),
+    /// Re-wrap the data key for the keys the matching creation rule names.
+    Updatekeys(UpdateKeysArgs),
+    /// Set one value: `set FILE '["key"][0]' JSON-VALUE`.
+    Set(SetArgs),
+    /// Remove one value: `unset FILE '["key"]'`.
+    Unset(UnsetArgs),
+    /// Run a command with the file's top-level values as environment variables.
+    #[command(name = "exec-env")]
+    ExecEnv(ExecEnvArgs),
+    /// Run a command with the decrypted file at a temporary path (`{}` in the command).
+    #[command(name = "exec-file")]
+    ExecFile(ExecFileArgs),
+    /// Print whether a file is encrypted, as JSON: {"encrypted":true}.
+    Filestatus(FilestatusArgs),
+    /// Add or delete key groups.
+    Groups(GroupsArgs),
+    /// Print a shell completion script.
+    Completion(CompletionArgs),
 }
 
-/// Flags shared by encrypt and decrypt: where the data comes from and goes to.
-#[derive(Args, Debug)]
+/// Where data comes from and goes to.
+#[derive(Args, Debug, Default, Clone)]
 pub(crate) struct IoArgs {
     /// Write the output back to the same file instead of stdout.
     #[arg(short = 'i', long = "in-place")]
@@ -34,7 +66,7 @@ pub(crate) struct IoArgs {
     /// Output format (default: from the file name).
     #[arg(long = "output-type")]
     pub(crate) output_type: Option<String>,
-    /// Use this file name instead of the argument to pick formats (needed with stdin).
+    /// Use this file name instead of the argument to pick formats and rules (needed with stdin).
     #[arg(long = "filename-override")]
     pub(crate) filename_override: Option<PathBuf>,
     /// Indentation of YAML output (default 4) or JSON output (default a tab).
@@ -44,28 +76,41 @@ pub(crate) struct IoArgs {
     pub(crate) file: Option<PathBuf>,
 }
 
-#[derive(Args, Debug)]
-pub(crate) struct DecryptArgs {
-    #[command(flatten)]
-    pub(crate) io: IoArgs,
-    /// Print only this part of the document, e.g. '["somekey"][0]'.
-    #[arg(long)]
-    pub(crate) extract: Option<String>,
-    /// Do not check the Message Authentication Code.
-    #[arg(long = "ignore-mac")]
-    pub(crate) ignore_mac: bool,
-    /// Comma-separated key types to try first (default age,pgp).
-    #[arg(long = "decryption-order", env = "SOPS_DECRYPTION_ORDER")]
-    pub(crate) decryption_order: Option<String>,
-}
-
-#[derive(Args, Debug)]
-pub(crate) struct EncryptArgs {
-    #[command(flatten)]
-    pub(crate) io: IoArgs,
+/// Master keys to encrypt to. Any of these replaces the keys of `.sops.yaml` completely.
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct KeyArgs {
     /// Comma-separated age recipients.
     #[arg(short = 'a', long = "age", env = "SOPS_AGE_RECIPIENTS")]
     pub(crate) age: Option<String>,
+    /// Comma-separated PGP fingerprints.
+    #[arg(short = 'p', long = "pgp", env = "SOPS_PGP_FP")]
+    pub(crate) pgp: Option<String>,
+    /// Comma-separated AWS KMS ARNs (`ARN+ROLE_ARN` assumes a role).
+    #[arg(short = 'k', long = "kms", env = "SOPS_KMS_ARN")]
+    pub(crate) kms: Option<String>,
+    /// KMS encryption context, `key:value,key:value`.
+    #[arg(long = "encryption-context")]
+    pub(crate) encryption_context: Option<String>,
+    /// AWS profile for KMS keys.
+    #[arg(long = "aws-profile")]
+    pub(crate) aws_profile: Option<String>,
+    /// GCP KMS resource IDs (sops-rs cannot use them yet).
+    #[arg(long = "gcp-kms", env = "SOPS_GCP_KMS_IDS")]
+    pub(crate) gcp_kms: Option<String>,
+    /// Azure Key Vault key URLs (sops-rs cannot use them yet).
+    #[arg(long = "azure-kv", env = "SOPS_AZURE_KEYVAULT_URLS")]
+    pub(crate) azure_kv: Option<String>,
+    /// HashiCorp Vault transit URIs (sops-rs cannot use them yet).
+    #[arg(long = "hc-vault-transit", env = "SOPS_VAULT_URIS")]
+    pub(crate) hc_vault_transit: Option<String>,
+    /// HuaweiCloud KMS key IDs (sops-rs cannot use them yet).
+    #[arg(long = "hckms", env = "SOPS_HUAWEICLOUD_KMS_IDS")]
+    pub(crate) hckms: Option<String>,
+}
+
+/// Which values are encrypted. A non-empty flag overrides `.sops.yaml`.
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct PartialArgs {
     /// Keys whose names end with this suffix stay in plaintext (default _unencrypted).
     #[arg(long = "unencrypted-suffix")]
     pub(crate) unencrypted_suffix: Option<String>,
@@ -90,4 +135,297 @@ pub(crate) struct EncryptArgs {
     /// Number of key groups needed to decrypt (Shamir secret sharing).
     #[arg(long = "shamir-secret-sharing-threshold", default_value_t = 0)]
     pub(crate) shamir_threshold: u64,
+}
+
+/// How decryption treats the file.
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct OpenArgs {
+    /// Do not check the Message Authentication Code.
+    #[arg(long = "ignore-mac")]
+    pub(crate) ignore_mac: bool,
+    /// Comma-separated key types to try first (default age,pgp).
+    #[arg(long = "decryption-order", env = "SOPS_DECRYPTION_ORDER")]
+    pub(crate) decryption_order: Option<String>,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct DecryptArgs {
+    #[command(flatten)]
+    pub(crate) io: IoArgs,
+    /// Print only this part of the document, e.g. '["somekey"][0]'.
+    #[arg(long)]
+    pub(crate) extract: Option<String>,
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct EncryptArgs {
+    #[command(flatten)]
+    pub(crate) io: IoArgs,
+    #[command(flatten)]
+    pub(crate) keys: KeyArgs,
+    #[command(flatten)]
+    pub(crate) partial: PartialArgs,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct EditArgs {
+    #[command(flatten)]
+    pub(crate) io: IoArgs,
+    #[command(flatten)]
+    pub(crate) keys: KeyArgs,
+    #[command(flatten)]
+    pub(crate) partial: PartialArgs,
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+    /// Show the metadata (master keys) in the editor too.
+    #[arg(short = 's', long = "show-master-keys")]
+    pub(crate) show_master_keys: bool,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct RotateArgs {
+    #[command(flatten)]
+    pub(crate) io: IoArgs,
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+    /// Add age recipients (to the first key group).
+    #[arg(long = "add-age")]
+    pub(crate) add_age: Option<String>,
+    /// Remove age recipients (from every group).
+    #[arg(long = "rm-age")]
+    pub(crate) rm_age: Option<String>,
+    /// Add PGP fingerprints.
+    #[arg(long = "add-pgp")]
+    pub(crate) add_pgp: Option<String>,
+    /// Remove PGP fingerprints.
+    #[arg(long = "rm-pgp")]
+    pub(crate) rm_pgp: Option<String>,
+    /// Add AWS KMS ARNs.
+    #[arg(long = "add-kms")]
+    pub(crate) add_kms: Option<String>,
+    /// Remove AWS KMS ARNs.
+    #[arg(long = "rm-kms")]
+    pub(crate) rm_kms: Option<String>,
+    /// KMS encryption context for added keys.
+    #[arg(long = "encryption-context")]
+    pub(crate) encryption_context: Option<String>,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct UpdateKeysArgs {
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long = "yes")]
+    pub(crate) yes: bool,
+    /// Input format (default: from the file name).
+    #[arg(long = "input-type")]
+    pub(crate) input_type: Option<String>,
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+    /// The files to update.
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct SetArgs {
+    /// Read the value from the file named by the third argument.
+    #[arg(long = "value-file")]
+    pub(crate) value_file: bool,
+    /// Read the value from stdin (then only two arguments are given).
+    #[arg(long = "value-stdin")]
+    pub(crate) value_stdin: bool,
+    /// Do not change the file when the value is already set.
+    #[arg(long)]
+    pub(crate) idempotent: bool,
+    /// Input format (default: from the file name).
+    #[arg(long = "input-type")]
+    pub(crate) input_type: Option<String>,
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+    /// The file.
+    pub(crate) file: PathBuf,
+    /// The path, e.g. '["key"][0]'.
+    pub(crate) path: String,
+    /// The value as JSON (or a file name with --value-file).
+    pub(crate) value: Option<String>,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct UnsetArgs {
+    /// A missing key is not an error.
+    #[arg(long)]
+    pub(crate) idempotent: bool,
+    /// Input format (default: from the file name).
+    #[arg(long = "input-type")]
+    pub(crate) input_type: Option<String>,
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+    /// The file.
+    pub(crate) file: PathBuf,
+    /// The path, e.g. '["key"]'.
+    pub(crate) path: String,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct ExecEnvArgs {
+    /// Do not pass the current environment to the command.
+    #[arg(long)]
+    pub(crate) pristine: bool,
+    /// Replace this process with the command instead of running a child.
+    #[arg(long = "same-process")]
+    pub(crate) same_process: bool,
+    /// Accepted for compatibility; the command runs in the foreground.
+    #[arg(long)]
+    pub(crate) background: bool,
+    /// Accepted for compatibility; sops-rs does not switch users.
+    #[arg(long)]
+    pub(crate) user: Option<String>,
+    /// Input format (default: from the file name).
+    #[arg(long = "input-type")]
+    pub(crate) input_type: Option<String>,
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+    /// The encrypted file.
+    pub(crate) file: PathBuf,
+    /// The command, run with /bin/sh -c.
+    pub(crate) command: String,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct ExecFileArgs {
+    /// Write a regular 0600 file instead of a FIFO.
+    #[arg(long = "no-fifo")]
+    pub(crate) no_fifo: bool,
+    /// Name of the temporary file (default tmp-file).
+    #[arg(long, default_value = "tmp-file")]
+    pub(crate) filename: String,
+    /// Accepted for compatibility; the command runs in the foreground.
+    #[arg(long)]
+    pub(crate) background: bool,
+    /// Accepted for compatibility; sops-rs does not switch users.
+    #[arg(long)]
+    pub(crate) user: Option<String>,
+    /// Input format (default: from the file name).
+    #[arg(long = "input-type")]
+    pub(crate) input_type: Option<String>,
+    /// Output format of the decrypted file (default: the input format).
+    #[arg(long = "output-type")]
+    pub(crate) output_type: Option<String>,
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+    /// The encrypted file.
+    pub(crate) file: PathBuf,
+    /// The command, run with /bin/sh -c; `{}` becomes the temporary file's path.
+    pub(crate) command: String,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct FilestatusArgs {
+    /// Input format (default: from the file name).
+    #[arg(long = "input-type")]
+    pub(crate) input_type: Option<String>,
+    /// The file.
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct GroupsArgs {
+    #[command(subcommand)]
+    pub(crate) action: GroupsAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum GroupsAction {
+    /// Add a key group with the given keys.
+    Add {
+        /// The encrypted file.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        /// Write the result back to the file.
+        #[arg(short = 'i', long = "in-place")]
+        in_place: bool,
+        /// age recipients of the new group (repeatable).
+        #[arg(long = "age")]
+        age: Vec<String>,
+        /// PGP fingerprints of the new group (repeatable).
+        #[arg(long = "pgp")]
+        pgp: Vec<String>,
+        /// KMS ARNs of the new group (repeatable).
+        #[arg(long = "kms")]
+        kms: Vec<String>,
+        /// New Shamir threshold.
+        #[arg(long = "shamir-secret-sharing-threshold", default_value_t = 0)]
+        shamir_threshold: u64,
+    },
+    /// Delete the key group at INDEX.
+    Delete {
+        /// The encrypted file.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        /// Write the result back to the file.
+        #[arg(short = 'i', long = "in-place")]
+        in_place: bool,
+        /// New Shamir threshold.
+        #[arg(long = "shamir-secret-sharing-threshold", default_value_t = 0)]
+        shamir_threshold: u64,
+        /// Index of the group to delete.
+        index: usize,
+    },
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CompletionArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    pub(crate) shell: clap_complete::Shell,
+}
+
+/// The legacy flag forms: no subcommand, an action flag and a file.
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct LegacyArgs {
+    /// Decrypt (legacy form of `decrypt`).
+    #[arg(short = 'd', long = "decrypt")]
+    pub(crate) decrypt: bool,
+    /// Encrypt (legacy form of `encrypt`).
+    #[arg(short = 'e', long = "encrypt")]
+    pub(crate) encrypt: bool,
+    /// Rotate the data key (legacy form of `rotate`).
+    #[arg(short = 'r', long = "rotate")]
+    pub(crate) rotate: bool,
+    /// Set a value: '["key"][0] JSON-VALUE' (legacy form of `set`).
+    #[arg(long = "set")]
+    pub(crate) set: Option<String>,
+    /// Show master keys in the editor.
+    #[arg(short = 's', long = "show-master-keys")]
+    pub(crate) show_master_keys: bool,
+    /// Print only this part of the document.
+    #[arg(long)]
+    pub(crate) extract: Option<String>,
+    #[command(flatten)]
+    pub(crate) io: IoArgs,
+    #[command(flatten)]
+    pub(crate) keys: KeyArgs,
+    #[command(flatten)]
+    pub(crate) partial: PartialArgs,
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+    /// Add age recipients when rotating.
+    #[arg(long = "add-age")]
+    pub(crate) add_age: Option<String>,
+    /// Remove age recipients when rotating.
+    #[arg(long = "rm-age")]
+    pub(crate) rm_age: Option<String>,
+    /// Add PGP fingerprints when rotating.
+    #[arg(long = "add-pgp")]
+    pub(crate) add_pgp: Option<String>,
+    /// Remove PGP fingerprints when rotating.
+    #[arg(long = "rm-pgp")]
+    pub(crate) rm_pgp: Option<String>,
+    /// Add KMS ARNs when rotating.
+    #[arg(long = "add-kms")]
+    pub(crate) add_kms: Option<String>,
+    /// Remove KMS ARNs when rotating.
+    #[arg(long = "rm-kms")]
+    pub(crate) rm_kms: Option<String>,
 }

@@ -1,49 +1,33 @@
 //! `sops-rs decrypt`: open an encrypted file and print (or write) its plaintext.
 
 use crate::cli::DecryptArgs;
-use crate::error::{codes, CliError};
+use crate::common::{decrypt_options, open_error, store_options};
+use crate::error::CliError;
 use crate::extract::{lookup, parse_path};
-use crate::io::{plan, read_input, write_output};
-use crate::keys::KeySources;
-use sops_core::store::StoreOptions;
+use crate::io::{plan, read_input, write_output, OutputKind};
+use crate::keys::{load_config, KeySources};
+use sops_core::open_tree;
 use sops_core::tree::{Node, Scalar};
-use sops_core::{open_tree, DecryptOptions, ErrorKind};
+use std::path::Path;
 
-pub(crate) fn run(args: &DecryptArgs) -> Result<(), CliError> {
+pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), CliError> {
     let plan = plan(&args.io, false)?;
     let extract = args.extract.as_deref().map(parse_path).transpose()?;
+    // Decryption ignores creation rules, but `stores:` settings apply (a broken config is
+    // ignored here, as sops does for decrypt).
+    let config = load_config(config_path).ok().flatten();
+    let options = store_options(config.as_ref(), args.io.indent);
     let input = read_input(plan.input_path.as_deref())?;
-    let options = store_options(args.io.indent);
     let in_store = plan.input_format.store_with(&options);
     let out_store = plan.output_format.store_with(&options);
     let sources = KeySources::from_env();
-    let decrypt_options = DecryptOptions {
-        ignore_mac: args.ignore_mac,
-        decryption_order: args
-            .decryption_order
-            .as_deref()
-            .map(|s| {
-                s.split(',')
-                    .map(|t| t.trim().to_owned())
-                    .filter(|t| !t.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
     let (tree, _metadata) = open_tree(
         &input,
         in_store.as_ref(),
         &sources.as_list(),
-        &decrypt_options,
+        &decrypt_options(&args.open),
     )
-    .map_err(|e| {
-        // sops reports every load failure of an encrypted file with exit code 1.
-        if e.kind() == ErrorKind::InvalidInput {
-            CliError::new(codes::GENERIC, e.to_string())
-        } else {
-            sources.explain(e)
-        }
-    })?;
+    .map_err(|e| open_error(&sources, e))?;
     let output = match extract {
         None => out_store.emit_plain(&tree)?,
         Some(steps) => {
@@ -55,18 +39,5 @@ pub(crate) fn run(args: &DecryptArgs) -> Result<(), CliError> {
             }
         }
     };
-    write_output(&args.io, &output)
-}
-
-/// Store settings from `--indent` (the `.sops.yaml` `stores:` section comes with issue 6).
-pub(crate) fn store_options(indent: Option<i32>) -> StoreOptions {
-    let mut options = StoreOptions::default();
-    if let Some(n) = indent {
-        if n > 0 {
-            options.yaml_indent = n as usize;
-        }
-        options.json_indent = n;
-        options.json_binary_indent = n;
-    }
-    options
+    write_output(&args.io, &output, OutputKind::Plaintext)
 }

@@ -53,7 +53,7 @@ fn show(steps: &[Step]) -> String {
 }
 
 /// Follows `steps` from `root`; a missing component is sops's "component … not found" (exit 1).
-pub(crate) fn lookup<'a>(root: &'a Mapping, steps: &[Step]) -> Result<Node, CliError> {
+pub(crate) fn lookup(root: &Mapping, steps: &[Step]) -> Result<Node, CliError> {
     let mut current = Node::Mapping(root.clone());
     for (i, step) in steps.iter().enumerate() {
         let not_found = || {

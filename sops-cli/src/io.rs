@@ -85,15 +85,24 @@ pub(crate) fn read_input(path: Option<&Path>) -> Result<Vec<u8>, CliError> {
     }
 }
 
+/// What is being written, which decides the mode of a newly created `--output` file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutputKind {
+    /// Decrypted data: a new file gets mode 0600 (sops would use 0644 less the umask).
+    Plaintext,
+    /// An encrypted file: a new file gets 0666 less the umask, as sops does.
+    Encrypted,
+}
+
 /// Writes `data` where the flags say: in place, to `--output`, or to stdout.
-pub(crate) fn write_output(io: &IoArgs, data: &[u8]) -> Result<(), CliError> {
+pub(crate) fn write_output(io: &IoArgs, data: &[u8], kind: OutputKind) -> Result<(), CliError> {
     let target = if io.in_place {
         io.file.as_deref()
     } else {
         io.output.as_deref()
     };
     match target {
-        Some(path) => replace_file(path, data).map_err(|e| {
+        Some(path) => replace_file_as(path, data, kind).map_err(|e| {
             CliError::new(
                 codes::COULD_NOT_WRITE_OUTPUT,
                 format!("Could not write output file {}: {e}", path.display()),
@@ -114,11 +123,43 @@ pub(crate) fn write_output(io: &IoArgs, data: &[u8]) -> Result<(), CliError> {
 /// Atomically replaces (or creates) `path` with `data`, keeping an existing file's mode; a new
 /// file gets mode 0600.
 pub(crate) fn replace_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    replace_file_as(path, data, OutputKind::Plaintext)
+}
+
+fn default_mode(kind: OutputKind) -> Option<std::fs::Permissions> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if kind == OutputKind::Encrypted {
+            return Some(std::fs::Permissions::from_mode(0o666 & !umask()));
+        }
+    }
+    let _ = kind;
+    None
+}
+
+/// The process umask, from `/proc/self/status` (Linux); 022 where it cannot be read.
+#[cfg(unix)]
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("Umask:"))?;
+            u32::from_str_radix(line.trim_start_matches("Umask:").trim(), 8).ok()
+        })
+        .unwrap_or(0o022)
+}
+
+/// [`replace_file`], where a newly created file's mode depends on what it holds.
+pub(crate) fn replace_file_as(path: &Path, data: &[u8], kind: OutputKind) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mode = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let mode = std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions())
+        .or_else(|| default_mode(kind));
     let mut temp = tempfile::Builder::new()
         .prefix(".sops-rs-")
         .tempfile_in(&dir)?;

@@ -1,8 +1,12 @@
-//! The master-key backends the CLI offers, and recipients from flags and environment.
+//! The master-key backends the CLI offers, and the keys to encrypt to: from flags and
+//! environment variables, or else from the matching `.sops.yaml` creation rule.
 
+use crate::cli::{KeyArgs, PartialArgs};
+use crate::config::{self, Config};
 use crate::error::{codes, CliError};
-use sops_core::KeyEntry;
+use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::{parse_recipients, AgeKeySource};
+use std::path::Path;
 
 /// Every backend this build of sops-rs can use, configured from the environment.
 pub(crate) struct KeySources {
@@ -30,23 +34,192 @@ impl KeySources {
     }
 }
 
-/// Recipient entries from `--age` (or `SOPS_AGE_RECIPIENTS`), as one key group.
-pub(crate) fn recipient_group(age: Option<&str>) -> Result<Vec<KeyEntry>, CliError> {
+fn split_list(list: &str) -> impl Iterator<Item = String> + '_ {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn entry(key_type: &str, field: &str, value: String) -> KeyEntry {
+    let mut e = KeyEntry::new(key_type);
+    e.set_field(field, value);
+    e
+}
+
+/// Parses `--encryption-context k1:v1,k2:v2` into a mapping node (exit 6 when malformed).
+pub(crate) fn encryption_context(spec: &str) -> Result<sops_core::tree::Mapping, CliError> {
+    let mut context = sops_core::tree::Mapping::default();
+    for pair in spec.split(',').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once(':').ok_or_else(|| {
+            CliError::new(
+                6,
+                format!("invalid KMS encryption context format: {pair:?} is not key:value"),
+            )
+        })?;
+        context.push(k, sops_core::tree::Node::string(v));
+    }
+    Ok(context)
+}
+
+/// KMS entries from `ARN[+ROLE],…` with an optional context and profile.
+pub(crate) fn kms_entries(
+    list: &str,
+    context: Option<&str>,
+    profile: &str,
+) -> Result<Vec<KeyEntry>, CliError> {
+    let ctx = context.map(encryption_context).transpose()?;
+    Ok(split_list(list)
+        .map(|spec| {
+            let (arn, role) = match spec.find("+arn:") {
+                Some(i) => (spec[..i].to_owned(), Some(spec[i + 1..].to_owned())),
+                None => (spec, None),
+            };
+            let mut e = entry("kms", "arn", arn);
+            if let Some(role) = role {
+                e.set_field("role", role);
+            }
+            if let Some(ctx) = ctx.as_ref().filter(|c| !c.items.is_empty()) {
+                e.fields.push((
+                    "context".to_owned(),
+                    sops_core::tree::Node::Mapping(ctx.clone()),
+                ));
+            }
+            e.set_field("aws_profile", profile.to_owned());
+            e
+        })
+        .collect())
+}
+
+/// Recipient entries named by key flags (one group), or `None` when no key flag was given.
+pub(crate) fn group_from_flags(keys: &KeyArgs) -> Result<Option<Vec<KeyEntry>>, CliError> {
     let mut group = Vec::new();
-    if let Some(list) = age {
+    let mut any = false;
+    if let Some(list) = keys.age.as_deref() {
+        any = true;
         let recipients = parse_recipients(list)
             .map_err(|e| CliError::new(codes::GENERIC, format!("failed to parse input, {e}")))?;
-        for r in recipients {
-            let mut entry = KeyEntry::new("age");
-            entry.set_field("recipient", r);
-            group.push(entry);
+        group.extend(recipients.into_iter().map(|r| entry("age", "recipient", r)));
+    }
+    if let Some(list) = keys.pgp.as_deref() {
+        any = true;
+        group.extend(split_list(list).map(|fp| entry("pgp", "fp", fp.replace(' ', ""))));
+    }
+    if let Some(list) = keys.kms.as_deref() {
+        any = true;
+        group.extend(kms_entries(
+            list,
+            keys.encryption_context.as_deref(),
+            keys.aws_profile.as_deref().unwrap_or(""),
+        )?);
+    }
+    for (list, key_type, field) in [
+        (&keys.gcp_kms, "gcp_kms", "resource_id"),
+        (&keys.azure_kv, "azure_kv", "vault_url"),
+        (&keys.hc_vault_transit, "hc_vault", "vault_address"),
+        (&keys.hckms, "hckms", "key_id"),
+    ] {
+        if let Some(list) = list.as_deref() {
+            any = true;
+            group.extend(split_list(list).map(|v| entry(key_type, field, v)));
         }
     }
-    if group.is_empty() {
+    Ok(any.then_some(group))
+}
+
+/// The partial-encryption option given by flags; more than one is an error, as in sops.
+pub(crate) fn partial_from_flags(args: &PartialArgs) -> Result<Option<PartialRule>, CliError> {
+    let given: Vec<(&str, PartialRule)> = [
+        (
+            "--unencrypted-suffix",
+            &args.unencrypted_suffix,
+            PartialRule::UnencryptedSuffix as fn(String) -> PartialRule,
+        ),
+        (
+            "--encrypted-suffix",
+            &args.encrypted_suffix,
+            PartialRule::EncryptedSuffix,
+        ),
+        (
+            "--unencrypted-regex",
+            &args.unencrypted_regex,
+            PartialRule::UnencryptedRegex,
+        ),
+        (
+            "--encrypted-regex",
+            &args.encrypted_regex,
+            PartialRule::EncryptedRegex,
+        ),
+        (
+            "--unencrypted-comment-regex",
+            &args.unencrypted_comment_regex,
+            PartialRule::UnencryptedCommentRegex,
+        ),
+        (
+            "--encrypted-comment-regex",
+            &args.encrypted_comment_regex,
+            PartialRule::EncryptedCommentRegex,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, value, make)| {
+        value
+            .clone()
+            .filter(|v| !v.is_empty())
+            .map(|v| (name, make(v)))
+    })
+    .collect();
+    if given.len() > 1 {
+        let names: Vec<&str> = given.iter().map(|(n, _)| *n).collect();
         return Err(CliError::new(
             codes::GENERIC,
-            "config file not found, or has no creation rules, and no keys provided through command line options\n  hint: pass --age RECIPIENT (or set SOPS_AGE_RECIPIENTS)",
+            format!(
+                "cannot use more than one of {}: choose one partial-encryption option",
+                names.join(", ")
+            ),
         ));
     }
-    Ok(group)
+    Ok(given.into_iter().next().map(|(_, r)| r))
+}
+
+/// Everything needed to encrypt `file`: keys, threshold and partial encryption, from flags
+/// over the matching creation rule (SOPS-FORMAT.md §8, precedence).
+pub(crate) fn encrypt_options(
+    file: &Path,
+    config: Option<&Config>,
+    keys: &KeyArgs,
+    partial: &PartialArgs,
+) -> Result<EncryptOptions, CliError> {
+    let rule = match config {
+        Some(c) if c.has_rules() => Some(c.rule_for(file)?.clone()),
+        _ => None,
+    };
+    let rule = rule.unwrap_or_default();
+    let key_groups = match group_from_flags(keys)? {
+        Some(group) => vec![group],
+        None => rule.key_groups.clone(),
+    };
+    if key_groups.iter().all(Vec::is_empty) {
+        return Err(CliError::new(
+            codes::GENERIC,
+            "config file not found, or has no creation rules, and no keys provided through command line options\n  hint: pass --age RECIPIENT (or set SOPS_AGE_RECIPIENTS), or add a creation rule to .sops.yaml",
+        ));
+    }
+    Ok(EncryptOptions {
+        key_groups,
+        shamir_threshold: if partial.shamir_threshold != 0 {
+            partial.shamir_threshold
+        } else {
+            rule.shamir_threshold
+        },
+        partial: partial_from_flags(partial)?.or(rule.partial.clone()),
+        mac_only_encrypted: partial.mac_only_encrypted || rule.mac_only_encrypted,
+    })
+}
+
+/// Loads `.sops.yaml` if there is one (a broken one is an error, as in sops).
+pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, CliError> {
+    config::find(explicit)?
+        .map(|p| config::load(&p))
+        .transpose()
 }

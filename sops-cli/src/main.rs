@@ -3,18 +3,28 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod common;
+mod config;
 mod decrypt;
+mod edit;
 mod encrypt;
 mod error;
+mod exec;
 mod extract;
+mod groups;
 mod io;
 mod keys;
+mod rotate;
+mod setunset;
+mod tempdir;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command};
 use error::CliError;
 use std::io::Write;
 
 fn main() {
+    tempdir::install_signal_cleanup();
     let code = match run() {
         Ok(()) => 0,
         Err(e) => {
@@ -23,11 +33,12 @@ fn main() {
             e.code
         }
     };
+    tempdir::cleanup_all();
     std::process::exit(code);
 }
 
 fn run() -> Result<(), CliError> {
-    let args = match cli::Cli::try_parse() {
+    let args = match Cli::try_parse() {
         Ok(args) => args,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -39,8 +50,90 @@ fn run() -> Result<(), CliError> {
             std::process::exit(code);
         }
     };
+    let config = args.config.as_deref();
     match args.command {
-        cli::Command::Decrypt(a) => decrypt::run(&a),
-        cli::Command::Encrypt(a) => encrypt::run(&a),
+        Some(Command::Decrypt(a)) => decrypt::run(&a, config),
+        Some(Command::Encrypt(a)) => encrypt::run(&a, config),
+        Some(Command::Edit(a)) => edit::run(&a, config),
+        Some(Command::Rotate(a)) => rotate::run_rotate(&a, config),
+        Some(Command::Updatekeys(a)) => rotate::run_updatekeys(&a, config),
+        Some(Command::Set(a)) => setunset::run_set(&a, config),
+        Some(Command::Unset(a)) => setunset::run_unset(&a, config),
+        Some(Command::ExecEnv(a)) => exec::run_env(&a, config),
+        Some(Command::ExecFile(a)) => exec::run_file(&a, config),
+        Some(Command::Filestatus(a)) => common::filestatus(&a),
+        Some(Command::Groups(a)) => groups::run(&a, config),
+        Some(Command::Completion(a)) => {
+            clap_complete::generate(
+                a.shell,
+                &mut Cli::command(),
+                "sops-rs",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        None => legacy(args.legacy, config),
     }
+}
+
+/// `sops -d|-e|-r|--set … FILE`, and a bare `sops FILE` that edits.
+fn legacy(l: cli::LegacyArgs, config: Option<&std::path::Path>) -> Result<(), CliError> {
+    if l.io.file.is_none() && !(l.decrypt || l.encrypt) {
+        let _ = Cli::command().print_help();
+        return Err(CliError::new(
+            error::codes::NO_FILE_SPECIFIED,
+            "Error: no file specified",
+        ));
+    }
+    if l.decrypt {
+        let a = cli::DecryptArgs {
+            io: l.io,
+            extract: l.extract,
+            open: l.open,
+        };
+        return decrypt::run(&a, config);
+    }
+    if l.encrypt {
+        let a = cli::EncryptArgs {
+            io: l.io,
+            keys: l.keys,
+            partial: l.partial,
+        };
+        return encrypt::run(&a, config);
+    }
+    if l.rotate {
+        let a = cli::RotateArgs {
+            io: l.io,
+            open: l.open,
+            add_age: l.add_age,
+            rm_age: l.rm_age,
+            add_pgp: l.add_pgp,
+            rm_pgp: l.rm_pgp,
+            add_kms: l.add_kms,
+            rm_kms: l.rm_kms,
+            encryption_context: l.keys.encryption_context,
+        };
+        return rotate::run_rotate(&a, config);
+    }
+    let file = l.io.file.clone().unwrap_or_default();
+    if let Some(spec) = l.set {
+        let (path, value) = setunset::split_legacy_set(&spec)?;
+        let a = cli::SetArgs {
+            input_type: l.io.input_type.clone(),
+            open: l.open,
+            file,
+            path,
+            value: Some(value),
+            ..Default::default()
+        };
+        return setunset::run_set(&a, config);
+    }
+    let a = cli::EditArgs {
+        io: l.io,
+        keys: l.keys,
+        partial: l.partial,
+        open: l.open,
+        show_master_keys: l.show_master_keys,
+    };
+    edit::run(&a, config)
 }

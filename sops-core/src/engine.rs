@@ -164,9 +164,10 @@ pub fn decrypt_tree_stashing(
     }
     let aad = metadata.mac_aad()?;
     let stored = cipher.decrypt(&metadata.mac, aad.as_bytes()).map_err(|e| {
+        // sops 3.11's codes.go names 24 for this, but the binary exits 51 (checked).
         Error::new(
-            ErrorKind::DecryptMac,
-            format!("failed to decrypt the original MAC: {}", e.message()),
+            ErrorKind::MacMismatch,
+            format!("Cannot decrypt MAC: {}", e.message()),
         )
         .with_hint("the mac or lastmodified field was changed")
     })?;
@@ -243,8 +244,19 @@ pub fn open_file(
     let metadata = Metadata::from_mapping(&metadata_node)?;
     let data_key = unwrap_data_key(&metadata, sources, &options.decryption_order)?;
     let mut stash = IvStash::default();
-    decrypt_tree_stashing(&mut tree, &metadata, &data_key, options.ignore_mac, Some(&mut stash))?;
-    Ok(OpenedFile { tree, metadata, data_key, stash })
+    decrypt_tree_stashing(
+        &mut tree,
+        &metadata,
+        &data_key,
+        options.ignore_mac,
+        Some(&mut stash),
+    )?;
+    Ok(OpenedFile {
+        tree,
+        metadata,
+        data_key,
+        stash,
+    })
 }
 
 /// Reads and decrypts an encrypted file into its plaintext tree and metadata.

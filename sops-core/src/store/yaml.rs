@@ -79,19 +79,8 @@ impl Store for YamlStore {
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>, Error> {
-        match value {
-            Node::Mapping(m) => Ok(self.emit(std::slice::from_ref(m), None, 256)),
-            other => {
-                let mut wrapper = Mapping::default();
-                wrapper.push("v", other.clone());
-                let out = self.emit(std::slice::from_ref(&wrapper), None, 256);
-                let text = String::from_utf8_lossy(&out);
-                let body = text
-                    .strip_prefix("v:")
-                    .unwrap_or(&text)
-                    .trim_start_matches(' ');
-                Ok(body.as_bytes().to_vec())
-            }
-        }
+        let mut writer = YamlWriter::new(self.indent, 256);
+        writer.value_document(value);
+        Ok(writer.finish())
     }
 }

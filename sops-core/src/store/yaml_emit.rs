@@ -192,6 +192,23 @@ impl YamlWriter {
         self.write_indent();
     }
 
+    /// Emits one document whose root is any node (go-yaml's `Marshal` of a value, as
+    /// `--extract` prints non-string results).
+    pub(crate) fn value_document(&mut self, node: &Node) {
+        match node {
+            Node::Mapping(m) => self.document(m, true),
+            other => {
+                let head = value_head_comment(other);
+                self.analyze(head, String::new(), String::new());
+                self.process_head_comment();
+                self.node(other, false, false);
+                self.process_foot_comment();
+                self.foot_indent = -1;
+                self.write_indent();
+            }
+        }
+    }
+
     /// Emits a node's start event (whose comments the caller analyzed); containers continue with
     /// their content right away, as libyaml's state machine does.
     fn node(&mut self, node: &Node, simple_key: bool, in_sequence_item: bool) {
@@ -327,6 +344,9 @@ impl YamlWriter {
     fn string_scalar(&mut self, value: &str, simple_key: bool, in_sequence_item: bool) {
         match string_style(value, simple_key) {
             Style::Plain => self.plain(value),
+            Style::SingleQuoted if value.contains(['\u{2028}', '\u{2029}']) => {
+                self.single_quoted_scalar(value, in_sequence_item)
+            }
             Style::SingleQuoted => {
                 self.write_indicator("", true, false, false);
                 self.write_text(&single_quoted(value));
@@ -348,21 +368,48 @@ impl YamlWriter {
         let hints = block_hints(value, self.step as usize);
         self.write_text(&hints);
         self.whitespace = true;
-        let mut breaks = true;
-        for (i, line) in value.split('\n').enumerate() {
-            if i > 0 {
-                self.put_break();
-                breaks = true;
-            }
-            if !line.is_empty() {
-                if breaks {
-                    self.write_indent();
+        self.scalar_body(value, true);
+        self.indent = saved;
+    }
+
+    /// Writes scalar text with libyaml's line-break handling: `\n` breaks the line, the
+    /// Unicode separators U+2028/U+2029 are written and also restart indentation.
+    fn scalar_body(&mut self, value: &str, breaks_at_start: bool) {
+        let mut breaks = breaks_at_start;
+        let mut buf = [0u8; 4];
+        for ch in value.chars() {
+            match ch {
+                '\n' => {
+                    self.put_break();
+                    breaks = true;
                 }
-                self.write_text(line);
-                self.indention = false;
-                breaks = false;
+                '\u{2028}' | '\u{2029}' => {
+                    self.out
+                        .extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                    self.column = 0;
+                    self.indention = true;
+                    breaks = true;
+                }
+                _ => {
+                    if breaks {
+                        self.write_indent();
+                    }
+                    self.out
+                        .extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                    self.column += 1;
+                    self.indention = false;
+                    breaks = false;
+                }
             }
         }
+    }
+
+    fn single_quoted_scalar(&mut self, value: &str, in_sequence_item: bool) {
+        let saved = self.indent;
+        self.increase_indent(true, in_sequence_item);
+        self.write_indicator("'", true, false, false);
+        self.scalar_body(&value.replace('\'', "''"), false);
+        self.write_indicator("'", false, false, false);
         self.indent = saved;
     }
 }

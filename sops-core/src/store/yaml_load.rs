@@ -475,8 +475,7 @@ fn non_string_key() -> Error {
 
 fn is_tag(tag: Option<&Tag>, suffix: &str) -> bool {
     tag.is_some_and(|t| {
-        t.handle == "tag:yaml.org,2002:" && t.suffix == suffix
-            || t.handle == "!!" && t.suffix == suffix
+        (t.handle == "tag:yaml.org,2002:" || t.handle == "!!") && t.suffix == suffix
     })
 }
 

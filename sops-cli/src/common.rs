@@ -1,0 +1,151 @@
+//! Steps shared by the subcommands: formats and store settings, opening an encrypted file with
+//! the available keys, writing a re-encrypted file back, and `filestatus`.
+
+use crate::cli::{FilestatusArgs, OpenArgs};
+use crate::config::Config;
+use crate::error::{codes, CliError};
+use crate::keys::KeySources;
+use sops_core::store::{Format, StoreOptions};
+use sops_core::{open_file, DecryptOptions, ErrorKind, Metadata, OpenedFile};
+use std::path::Path;
+
+/// Decryption options from `--ignore-mac` and `--decryption-order`.
+pub(crate) fn decrypt_options(open: &OpenArgs) -> DecryptOptions {
+    DecryptOptions {
+        ignore_mac: open.ignore_mac,
+        decryption_order: open
+            .decryption_order
+            .as_deref()
+            .map(|s| {
+                s.split(',')
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// Store settings: `.sops.yaml`'s `stores:` section, then `--indent`.
+pub(crate) fn store_options(config: Option<&Config>, indent: Option<i32>) -> StoreOptions {
+    let mut options = config.map(|c| c.stores).unwrap_or_default();
+    if let Some(n) = indent {
+        if n > 0 {
+            options.yaml_indent = n as usize;
+        }
+        options.json_indent = n;
+        options.json_binary_indent = n;
+    }
+    options
+}
+
+/// The format named by `explicit`, else the one the path implies.
+pub(crate) fn format_for(path: &Path, explicit: Option<&str>) -> Format {
+    explicit
+        .and_then(Format::from_name)
+        .unwrap_or_else(|| Format::from_path(path))
+}
+
+/// Fails with sops's exit code 100 when `path` does not exist.
+pub(crate) fn require_file(path: &Path) -> Result<(), CliError> {
+    if path.exists() {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            codes::NO_FILE_SPECIFIED,
+            format!(
+                "Error: cannot operate on non-existent file {:?}",
+                path.display().to_string()
+            ),
+        ))
+    }
+}
+
+/// Maps an error from opening an encrypted file: sops reports load failures with exit 1.
+pub(crate) fn open_error(sources: &KeySources, e: sops_core::Error) -> CliError {
+    if e.kind() == ErrorKind::InvalidInput {
+        CliError::new(codes::GENERIC, e.to_string())
+    } else {
+        sources.explain(e)
+    }
+}
+
+/// Reads and decrypts `path` for changes.
+pub(crate) fn open_path(
+    path: &Path,
+    format: Format,
+    options: &StoreOptions,
+    open: &OpenArgs,
+    sources: &KeySources,
+) -> Result<OpenedFile, CliError> {
+    require_file(path)?;
+    let input = crate::io::read_input(Some(path))?;
+    let store = format.store_with(options);
+    open_file(
+        &input,
+        store.as_ref(),
+        &sources.as_list(),
+        &decrypt_options(open),
+    )
+    .map_err(|e| open_error(sources, e))
+}
+
+/// Writes an encrypted tree to `path` atomically (or to stdout when `path` is `None`).
+pub(crate) fn emit_encrypted(
+    path: Option<&Path>,
+    format: Format,
+    options: &StoreOptions,
+    tree: &sops_core::tree::Tree,
+    metadata: &Metadata,
+) -> Result<(), CliError> {
+    let output = format.store_with(options).emit_encrypted(tree, metadata)?;
+    match path {
+        Some(p) => crate::io::replace_file(p, &output).map_err(|e| {
+            CliError::new(
+                codes::COULD_NOT_WRITE_OUTPUT,
+                format!("Could not write output file {}: {e}", p.display()),
+            )
+        }),
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&output).map_err(|e| {
+                CliError::new(
+                    codes::COULD_NOT_WRITE_OUTPUT,
+                    format!("Could not write to stdout: {e}"),
+                )
+            })
+        }
+    }
+}
+
+/// `filestatus`: `{"encrypted":true}` when the file has metadata with a MAC and a version.
+pub(crate) fn filestatus(args: &FilestatusArgs) -> Result<(), CliError> {
+    let format = format_for(&args.file, args.input_type.as_deref());
+    let input = std::fs::read(&args.file).map_err(|e| {
+        CliError::new(
+            codes::GENERIC,
+            format!(
+                "cannot check file status: cannot load encrypted file: Error reading file: {e}"
+            ),
+        )
+    })?;
+    let store = format.store();
+    let encrypted = match store.load_encrypted(&input) {
+        Ok((_, meta)) => match Metadata::from_mapping(&meta) {
+            Ok(m) => !m.mac.is_empty() && m.version.as_deref().is_some_and(|v| !v.is_empty()),
+            Err(_) => false,
+        },
+        Err(e) if e.kind() == ErrorKind::InvalidInput => {
+            return Err(CliError::new(
+                codes::GENERIC,
+                format!(
+                    "cannot check file status: cannot load encrypted file: {}",
+                    e.message()
+                ),
+            ))
+        }
+        Err(_) => false,
+    };
+    println!("{{\"encrypted\":{encrypted}}}");
+    Ok(())
+}

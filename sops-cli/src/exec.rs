@@ -1,0 +1,185 @@
+//! `sops-rs exec-env` and `exec-file`: run a command with the secrets, never writing them to a
+//! regular file unless asked (`--no-fifo` writes a 0600 file in a private 0700 directory).
+
+use crate::cli::{ExecEnvArgs, ExecFileArgs, OpenArgs};
+use crate::common::{decrypt_options, format_for, open_error, require_file, store_options};
+use crate::error::{codes, CliError};
+use crate::keys::{load_config, KeySources};
+use crate::tempdir::PrivateDir;
+use sops_core::open_tree;
+use sops_core::store::Format;
+use sops_core::tree::{MapItem, Node, Scalar, Tree};
+use std::path::Path;
+use std::process::Command;
+
+fn decrypt(
+    file: &Path,
+    format: Format,
+    open: &OpenArgs,
+    config_path: Option<&Path>,
+) -> Result<Tree, CliError> {
+    require_file(file)?;
+    let config = load_config(config_path).ok().flatten();
+    let options = store_options(config.as_ref(), None);
+    let input = crate::io::read_input(Some(file))?;
+    let sources = KeySources::from_env();
+    let store = format.store_with(&options);
+    open_tree(
+        &input,
+        store.as_ref(),
+        &sources.as_list(),
+        &decrypt_options(open),
+    )
+    .map(|(tree, _)| tree)
+    .map_err(|e| open_error(&sources, e))
+}
+
+/// sops's `ValToString` for environment values.
+fn env_value(node: &Node, key: &str) -> Result<String, CliError> {
+    Ok(match node {
+        Node::Scalar(Scalar::Str(s)) => s.as_str().to_owned(),
+        Node::Scalar(Scalar::Bytes(b)) => String::from_utf8_lossy(b.secret_bytes()).into_owned(),
+        Node::Scalar(Scalar::Int(i)) => i.to_string(),
+        Node::Scalar(Scalar::Bool(b)) => b.to_string(),
+        Node::Scalar(Scalar::Float(f)) => {
+            let s = format!("{f}");
+            if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
+                s
+            } else {
+                format!("{s}.0")
+            }
+        }
+        Node::Scalar(Scalar::Time(t)) => t.rfc3339_seconds(),
+        Node::Scalar(Scalar::Null) => String::new(),
+        _ => {
+            return Err(CliError::new(
+                codes::GENERIC,
+                format!("cannot use complex value of key {key:?} as an environment variable"),
+            ))
+        }
+    })
+}
+
+fn exit_with(status: std::process::ExitStatus) -> Result<(), CliError> {
+    match status.code() {
+        Some(0) => Ok(()),
+        Some(code) => Err(CliError::new(code, String::new())),
+        None => Err(CliError::new(
+            codes::GENERIC,
+            format!("command terminated by {status}"),
+        )),
+    }
+}
+
+pub(crate) fn run_env(args: &ExecEnvArgs, config_path: Option<&Path>) -> Result<(), CliError> {
+    let format = format_for(&args.file, args.input_type.as_deref());
+    let tree = decrypt(&args.file, format, &args.open, config_path)?;
+    let mut command = Command::new("/bin/sh");
+    command.arg("-c").arg(&args.command);
+    if args.pristine {
+        command.env_clear();
+    }
+    if let Some(branch) = tree.branches.first() {
+        for item in &branch.items {
+            if let MapItem::Pair(key, value) = item {
+                if key.contains('=') {
+                    return Err(CliError::new(
+                        codes::GENERIC,
+                        format!("cannot use key {key:?} containing '=' as an environment variable"),
+                    ));
+                }
+                command.env(key, env_value(value, key)?);
+            }
+        }
+    }
+    drop(tree);
+    #[cfg(unix)]
+    if args.same_process {
+        use std::os::unix::process::CommandExt;
+        let err = command.exec();
+        return Err(CliError::new(
+            codes::GENERIC,
+            format!("could not run the command: {err}"),
+        ));
+    }
+    let status = command
+        .status()
+        .map_err(|e| CliError::new(codes::GENERIC, format!("could not run the command: {e}")))?;
+    exit_with(status)
+}
+
+pub(crate) fn run_file(args: &ExecFileArgs, config_path: Option<&Path>) -> Result<(), CliError> {
+    let in_format = format_for(&args.file, args.input_type.as_deref());
+    let out_format = args
+        .output_type
+        .as_deref()
+        .and_then(Format::from_name)
+        .unwrap_or(in_format);
+    let tree = decrypt(&args.file, in_format, &args.open, config_path)?;
+    let plaintext = out_format.store().emit_plain(&tree)?;
+    drop(tree);
+    let dir = PrivateDir::new().map_err(|e| {
+        CliError::new(
+            codes::COULD_NOT_WRITE_OUTPUT,
+            format!("Could not create temporary directory: {e}"),
+        )
+    })?;
+    let name = Path::new(&args.filename)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tmp-file".to_owned());
+    let path = dir.path().join(&name);
+    let command_line = args.command.replace("{}", &path.to_string_lossy());
+    let mut command = Command::new("/bin/sh");
+    command.arg("-c").arg(&command_line);
+    if args.no_fifo {
+        dir.write_file(&name, &plaintext).map_err(|e| {
+            CliError::new(
+                codes::COULD_NOT_WRITE_OUTPUT,
+                format!("Could not write temporary file: {e}"),
+            )
+        })?;
+        let status = command.status().map_err(|e| {
+            CliError::new(codes::GENERIC, format!("could not run the command: {e}"))
+        })?;
+        drop(dir);
+        return exit_with(status);
+    }
+    let made = Command::new("mkfifo")
+        .arg("-m")
+        .arg("600")
+        .arg(&path)
+        .status()
+        .map_err(|e| {
+            CliError::new(
+                codes::COULD_NOT_WRITE_OUTPUT,
+                format!("could not create a FIFO (mkfifo): {e}"),
+            )
+        })?;
+    if !made.success() {
+        return Err(CliError::new(
+            codes::COULD_NOT_WRITE_OUTPUT,
+            "could not create a FIFO; --no-fifo writes a regular file instead",
+        ));
+    }
+    let fifo = path.clone();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        // Opening a FIFO for writing blocks until the command opens it for reading.
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
+            let _ = f.write_all(&plaintext);
+        }
+    });
+    let status = command
+        .status()
+        .map_err(|e| CliError::new(codes::GENERIC, format!("could not run the command: {e}")))?;
+    if !writer.is_finished() {
+        // The command never read the FIFO: open it ourselves so the writer can finish.
+        if let Ok(mut f) = std::fs::File::open(&path) {
+            let _ = std::io::copy(&mut f, &mut std::io::sink());
+        }
+    }
+    let _ = writer.join();
+    drop(dir);
+    exit_with(status)
+}

@@ -1,0 +1,80 @@
+//! `sops-rs groups add|delete`: change the key groups of a file, re-splitting the same data key
+//! with Shamir secret sharing across the new groups.
+
+use crate::cli::{GroupsAction, GroupsArgs, OpenArgs};
+use crate::common::{emit_encrypted, format_for, open_path, store_options};
+use crate::error::{codes, CliError};
+use crate::keys::{kms_entries, load_config, KeySources};
+use sops_core::{wrap_data_key, KeyEntry};
+use std::path::Path;
+
+pub(crate) fn run(args: &GroupsArgs, config_path: Option<&Path>) -> Result<(), CliError> {
+    let (file, in_place, threshold) = match &args.action {
+        GroupsAction::Add {
+            file,
+            in_place,
+            shamir_threshold,
+            ..
+        } => (file, *in_place, *shamir_threshold),
+        GroupsAction::Delete {
+            file,
+            in_place,
+            shamir_threshold,
+            ..
+        } => (file, *in_place, *shamir_threshold),
+    };
+    let format = format_for(file, None);
+    let config = load_config(config_path)?;
+    let options = store_options(config.as_ref(), None);
+    let sources = KeySources::from_env();
+    let mut opened = open_path(file, format, &options, &OpenArgs::default(), &sources)?;
+    let metadata = &mut opened.metadata;
+    match &args.action {
+        GroupsAction::Add { age, pgp, kms, .. } => {
+            let mut group = Vec::new();
+            for r in age {
+                let mut e = KeyEntry::new("age");
+                e.set_field("recipient", r.trim());
+                group.push(e);
+            }
+            for fp in pgp {
+                let mut e = KeyEntry::new("pgp");
+                e.set_field("fp", fp.replace(' ', ""));
+                group.push(e);
+            }
+            for arn in kms {
+                group.extend(kms_entries(arn, None, "")?);
+            }
+            metadata.key_groups.push(group);
+        }
+        GroupsAction::Delete { index, .. } => {
+            if *index >= metadata.key_groups.len() {
+                return Err(CliError::new(
+                    codes::GENERIC,
+                    format!(
+                        "key group {index} does not exist: the file has {} groups",
+                        metadata.key_groups.len()
+                    ),
+                ));
+            }
+            metadata.key_groups.remove(*index);
+        }
+    }
+    if threshold != 0 {
+        metadata.shamir_threshold = threshold;
+    }
+    let groups = metadata.key_groups.len() as u64;
+    if metadata.shamir_threshold > groups {
+        metadata.shamir_threshold = groups;
+    }
+    wrap_data_key(metadata, &opened.data_key, &sources.as_list())?;
+    let encrypted = crate::io::read_input(Some(file))?;
+    let (tree, _) = format.store_with(&options).load_encrypted(&encrypted)?;
+    emit_encrypted(
+        in_place.then_some(file.as_path()),
+        format,
+        &options,
+        &tree,
+        &opened.metadata,
+    )
+}

@@ -86,6 +86,38 @@ pub fn is_encrypted(value: &str) -> bool {
 /// Splits an `ENC[…]` string into its fields, as sops's regular expression
 /// `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]` does (text after `]` is ignored).
 pub fn parse_encrypted(value: &str) -> Option<EncryptedValue<'_>> {
+    parse_fast(value).or_else(|| parse_greedy(value))
+}
+
+/// The common case: base64 fields contain no comma, so each field ends at the next comma.
+fn parse_fast(value: &str) -> Option<EncryptedValue<'_>> {
+    let rest = value.strip_prefix(PREFIX)?;
+    let comma = rest.find(',')?;
+    let (data, rest) = (&rest[..comma], rest[comma + 1..].strip_prefix("iv:")?);
+    let comma = rest.find(',')?;
+    let (iv, rest) = (&rest[..comma], rest[comma + 1..].strip_prefix("tag:")?);
+    let comma = rest.find(',')?;
+    let (tag, rest) = (&rest[..comma], rest[comma + 1..].strip_prefix("type:")?);
+    let close = rest.find(']')?;
+    let value_type = &rest[..close];
+    if data.is_empty()
+        || iv.is_empty()
+        || tag.is_empty()
+        || value_type.is_empty()
+        || value_type.contains(',')
+    {
+        return None;
+    }
+    Some(EncryptedValue {
+        data,
+        iv,
+        tag,
+        value_type,
+    })
+}
+
+/// The regular expression's greedy reading, for values whose fields contain commas.
+fn parse_greedy(value: &str) -> Option<EncryptedValue<'_>> {
     let rest = value.strip_prefix(PREFIX)?;
     let (data, rest) = rest.split_once(",iv:")?;
     let (iv, rest) = rest.split_once(",tag:")?;

@@ -10,9 +10,13 @@ use crate::metadata::Metadata;
 use crate::tree::{Mapping, Node, Tree};
 use std::path::Path;
 
+pub mod dotenv;
+mod flatten;
+pub mod ini;
 pub mod json;
 pub mod yaml;
 mod yaml_emit;
+mod yaml_fast;
 mod yaml_load;
 mod yaml_resolve;
 mod yaml_scalar;
@@ -73,7 +77,8 @@ impl Format {
             Format::Yaml => Box::new(yaml::YamlStore::new(options.yaml_indent)),
             Format::Json => Box::new(json::JsonStore::new(options.json_indent)),
             Format::Binary => Box::new(json::BinaryStore::new(options.json_binary_indent)),
-            Format::Dotenv | Format::Ini => Box::new(Unsupported(self)),
+            Format::Dotenv => Box::new(dotenv::DotenvStore::new()),
+            Format::Ini => Box::new(ini::IniStore::new()),
         }
     }
 }
@@ -139,34 +144,5 @@ pub(crate) fn split_metadata(tree: &mut Tree) -> Result<Mapping, Error> {
         )),
         None => Err(Error::new(ErrorKind::Generic, "sops metadata not found")
             .with_hint("is the file encrypted with sops? `sops-rs filestatus FILE` tells")),
-    }
-}
-
-struct Unsupported(Format);
-
-impl Unsupported {
-    fn error(&self) -> Error {
-        Error::new(
-            ErrorKind::InvalidInput,
-            format!("the {:?} store is not implemented yet", self.0),
-        )
-    }
-}
-
-impl Store for Unsupported {
-    fn load_plain(&self, _: &[u8]) -> Result<Tree, Error> {
-        Err(self.error())
-    }
-    fn load_encrypted(&self, _: &[u8]) -> Result<(Tree, Mapping), Error> {
-        Err(self.error())
-    }
-    fn emit_plain(&self, _: &Tree) -> Result<Vec<u8>, Error> {
-        Err(self.error())
-    }
-    fn emit_encrypted(&self, _: &Tree, _: &Metadata) -> Result<Vec<u8>, Error> {
-        Err(self.error())
-    }
-    fn emit_value(&self, _: &Node) -> Result<Vec<u8>, Error> {
-        Err(self.error())
     }
 }

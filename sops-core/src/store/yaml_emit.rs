@@ -223,7 +223,14 @@ impl YamlWriter {
         let (_, pairs, trailing) = split_mapping(mapping);
         let saved_indent = self.indent;
         if pairs.is_empty() {
+            // A flow mapping; a pending head comment is written inside the braces, as
+            // go-yaml's flow-mapping end does.
             self.write_indicator("{", true, true, false);
+            if !self.head_comment.is_empty() || !self.tail_comment.is_empty() {
+                self.increase_indent(true, in_sequence_item);
+                self.process_head_comment();
+                self.indent = saved_indent;
+            }
             self.write_indicator("}", false, false, false);
             return;
         }

@@ -5,11 +5,16 @@
 //! Parsing is done by `saphyr-parser`'s event stream; comments, which it does not report, are
 //! recovered from the source text between the spans of consecutive events (any `#` there is a
 //! comment, since scalars lie inside spans).
+//!
+//! Hostile input is bounded as go-yaml bounds it: nesting deeper than [`MAX_DEPTH`] is refused
+//! (go-yaml: 10000; see there why sops-rs stops earlier), and so is a document whose aliases
+//! expand to much more than the document itself ("billion laughs"), with go-yaml's rule and
+//! message ("document contains excessive aliasing"). The check comes before an alias is copied.
 
 use super::yaml_resolve::{resolve_plain, Resolved};
 use crate::error::{Error, ErrorKind};
 use crate::secret::{SecretBytes, SecretText};
-use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp};
+use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp, MAX_DEPTH};
 use base64::Engine;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use std::collections::{HashMap, HashSet};
@@ -43,6 +48,25 @@ impl Frame {
         match &mut self.body {
             Body::Map { mapping, .. } => mapping.items.push(MapItem::Comment(text)),
             Body::Seq(seq) => seq.items.push(SeqItem::Comment(text)),
+        }
+    }
+
+    /// Puts a comment at the start of the last value, when that value is a collection.
+    fn comment_into_last_value(&mut self, text: SecretText) {
+        let last = match &mut self.body {
+            Body::Map { mapping, .. } => mapping.items.iter_mut().rev().find_map(|i| match i {
+                MapItem::Pair(_, v) => Some(v),
+                MapItem::Comment(_) => None,
+            }),
+            Body::Seq(seq) => seq.items.iter_mut().rev().find_map(|i| match i {
+                SeqItem::Value(v) => Some(v),
+                SeqItem::Comment(_) => None,
+            }),
+        };
+        match last {
+            Some(Node::Mapping(m)) => m.items.insert(0, MapItem::Comment(text)),
+            Some(Node::Sequence(s)) => s.items.insert(0, SeqItem::Comment(text)),
+            _ => {}
         }
     }
 
@@ -81,11 +105,22 @@ impl Frame {
     }
 }
 
+/// An anchored node with its size in go-yaml decode steps and its height, for the alias checks.
+struct Anchored {
+    node: Node,
+    size: usize,
+    height: usize,
+}
+
 pub(crate) struct Loader<'a> {
     src: &'a str,
     check_duplicates: bool,
     frames: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Anchored>,
+    /// Nodes read so far, aliases counted with every node they repeat (go-yaml's decodeCount).
+    decoded: usize,
+    /// The part of `decoded` that came from aliases (go-yaml's aliasCount).
+    aliased: usize,
     pending: Vec<Comment>,
     branches: Vec<Mapping>,
     root_done: bool,
@@ -95,6 +130,8 @@ pub(crate) struct Loader<'a> {
     cursor: std::cell::Cell<(usize, usize)>,
     /// ASCII sources have character indices equal to byte offsets.
     ascii: bool,
+    /// The previous event closed a flow collection (`{}`, `[1, 2]`).
+    after_flow_end: bool,
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -111,28 +148,54 @@ impl<'a> Loader<'a> {
             check_duplicates,
             frames: Vec::new(),
             anchors: HashMap::new(),
+            decoded: 0,
+            aliased: 0,
             pending: Vec::new(),
             branches: Vec::new(),
             root_done: false,
             prev_end: 0,
             cursor: std::cell::Cell::new((0, 0)),
             ascii: src.is_ascii(),
+            after_flow_end: false,
         }
     }
 
-    pub(crate) fn load(mut self) -> Result<Vec<Mapping>, Error> {
+    pub(crate) fn load(self) -> Result<Vec<Mapping>, Error> {
+        match super::yaml_fast::FastScanner::scan(self.src) {
+            Ok(events) => self.feed_all(events.into_iter().map(Ok)),
+            Err(super::yaml_fast::Fallback) => self.load_with_parser(),
+        }
+    }
+
+    /// Loads with the full YAML parser (any input).
+    pub(crate) fn load_with_parser(self) -> Result<Vec<Mapping>, Error> {
         let mut parser = Parser::new_from_str(self.src);
-        while let Some(next) = parser.next_event() {
-            let (event, span) = next.map_err(|e| invalid(e.to_string()))?;
+        let events = std::iter::from_fn(move || parser.next_event())
+            .map(|next| next.map_err(|e| invalid(e.to_string())));
+        self.feed_all(events)
+    }
+
+    fn feed_all<'e>(
+        mut self,
+        events: impl Iterator<Item = Result<(Event<'e>, Span), Error>>,
+    ) -> Result<Vec<Mapping>, Error> {
+        for next in events {
+            let (event, span) = next?;
             self.scan_comments(&span);
             self.place_comments(&event, &span);
+            let start = self.byte_offset(span.start.index());
+            let closes_flow = matches!(event, Event::MappingEnd | Event::SequenceEnd)
+                && matches!(self.src.as_bytes().get(start), Some(b'}' | b']'));
             let end = match &event {
                 Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) => {
-                    self.quoted_end(self.byte_offset(span.start.index()))
+                    self.quoted_end(start)
                 }
+                // saphyr's span of a flow end runs on over a trailing comment.
+                _ if closes_flow => start + 1,
                 _ => self.byte_offset(span.end.index()),
             };
             self.handle(event, &span)?;
+            self.after_flow_end = closes_flow;
             self.prev_end = self.prev_end.max(end);
         }
         if self.branches.is_empty() && !self.src.trim().is_empty() {
@@ -259,7 +322,12 @@ impl<'a> Loader<'a> {
                 continue;
             }
             if !comment.own_line {
-                if let Some(top) = self.frames.last_mut() {
+                if self.after_flow_end {
+                    // go-yaml gives a flow collection's line comment to the collection itself.
+                    if let Some(top) = self.frames.last_mut() {
+                        top.comment_into_last_value(text);
+                    }
+                } else if let Some(top) = self.frames.last_mut() {
                     top.insert_line_comment(text);
                 }
                 continue;
@@ -279,7 +347,9 @@ impl<'a> Loader<'a> {
                 .rev()
                 .find(|&i| !self.frames[i].flow && self.frames[i].indent <= comment.column)
                 .unwrap_or(0);
-            if target == top || self.frames[top].flow {
+            if self.frames[top].flow && matches!(self.frames[top].body, Body::Map { .. }) {
+                // go-yaml drops comments inside a flow mapping.
+            } else if target == top || self.frames[top].flow {
                 self.frames[top].append_comment(text);
             } else {
                 self.frames[target].deferred.push(text);
@@ -287,11 +357,10 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// Flow collections start with a token (`{`, `[`); block collections' start events are
+    /// zero-width (saphyr, and the fast scanner, mark them so).
     fn is_flow_start(&self, span: &Span) -> bool {
-        let at = self.byte_offset(span.start.index());
-        let rest =
-            self.src[at..].trim_start_matches(|c: char| c != '{' && c != '[' && !c.is_whitespace());
-        rest.starts_with(['{', '['])
+        span.end.index() > span.start.index()
     }
 
     fn handle(&mut self, event: Event<'_>, span: &Span) -> Result<(), Error> {
@@ -305,6 +374,7 @@ impl<'a> Loader<'a> {
                 self.pending.clear();
             }
             Event::MappingStart(anchor, _) => {
+                self.enter_container()?;
                 let flow = self.is_flow_start(span);
                 if self.frames.is_empty() && self.root_done {
                     return Err(invalid("unexpected second root node"));
@@ -332,6 +402,7 @@ impl<'a> Loader<'a> {
                         "YAML documents that are sequences are not supported",
                     ));
                 }
+                self.enter_container()?;
                 let flow = self.is_flow_start(span);
                 let mut frame = Frame {
                     body: Body::Seq(Sequence::default()),
@@ -355,11 +426,12 @@ impl<'a> Loader<'a> {
                     Body::Seq(seq) => Node::Sequence(seq),
                 };
                 if frame.anchor != 0 {
-                    self.anchors.insert(frame.anchor, node.clone());
+                    self.anchor(frame.anchor, &node);
                 }
                 self.attach(node)?;
             }
             Event::Scalar(value, style, anchor, tag) => {
+                self.decoded = self.decoded.saturating_add(1);
                 if self.frames.is_empty() {
                     let node = scalar_node(&value, style, tag.as_deref())?;
                     if !matches!(node, Node::Scalar(Scalar::Null)) {
@@ -375,17 +447,13 @@ impl<'a> Loader<'a> {
                 } else {
                     let node = scalar_node(&value, style, tag.as_deref())?;
                     if anchor != 0 {
-                        self.anchors.insert(anchor, node.clone());
+                        self.anchor(anchor, &node);
                     }
                     self.attach(node)?;
                 }
             }
             Event::Alias(id) => {
-                let node = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| invalid("unknown anchor"))?;
+                let node = self.expand_alias(id)?;
                 if self.expecting_key() {
                     match node {
                         Node::Scalar(Scalar::Str(s)) => self.set_key(s.as_str().to_owned())?,
@@ -398,6 +466,44 @@ impl<'a> Loader<'a> {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
         Ok(())
+    }
+
+    /// Counts a new mapping or sequence and refuses it beyond [`MAX_DEPTH`].
+    fn enter_container(&mut self) -> Result<(), Error> {
+        self.decoded = self.decoded.saturating_add(1);
+        if self.frames.len() >= MAX_DEPTH {
+            return Err(too_deep());
+        }
+        Ok(())
+    }
+
+    /// Remembers an anchored node with its size and height.
+    fn anchor(&mut self, id: usize, node: &Node) {
+        let (size, height) = measure(node);
+        let node = node.clone();
+        self.anchors.insert(id, Anchored { node, size, height });
+    }
+
+    /// A copy of the node an alias names, after go-yaml's aliasing check and the depth limit.
+    fn expand_alias(&mut self, id: usize) -> Result<Node, Error> {
+        let anchored = self
+            .anchors
+            .get(&id)
+            .ok_or_else(|| invalid("unknown anchor"))?;
+        self.decoded = self.decoded.saturating_add(anchored.size);
+        self.aliased = self.aliased.saturating_add(anchored.size);
+        if self.aliased > 100
+            && self.decoded > 1000
+            && self.aliased as f64 / self.decoded as f64 > allowed_alias_ratio(self.decoded)
+        {
+            return Err(invalid("document contains excessive aliasing").with_hint(
+                "the aliases (*name) repeat far more than the document holds; expand them by hand if this is intended",
+            ));
+        }
+        if self.frames.len() + anchored.height > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        Ok(anchored.node.clone())
     }
 
     fn expecting_key(&self) -> bool {
@@ -463,6 +569,56 @@ impl<'a> Loader<'a> {
         }
         Ok(())
     }
+}
+
+fn too_deep() -> Error {
+    invalid(format!(
+        "exceeded max depth of {MAX_DEPTH} (mappings and sequences nested deeper are refused)"
+    ))
+}
+
+/// go-yaml's `allowedAliasRatio`: the share of decode steps that may come from aliases, 99% for
+/// documents up to 400000 steps, falling to 10% at 4000000.
+fn allowed_alias_ratio(decoded: usize) -> f64 {
+    const LOW: usize = 400_000;
+    const HIGH: usize = 4_000_000;
+    if decoded <= LOW {
+        0.99
+    } else if decoded >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decoded - LOW) as f64 / (HIGH - LOW) as f64)
+    }
+}
+
+/// A node's size in go-yaml decode steps (one per scalar, key, mapping and sequence) and its
+/// height (0 for a scalar, 1 for a container of scalars), without recursion.
+fn measure(node: &Node) -> (usize, usize) {
+    let mut size = 0usize;
+    let mut height = 0;
+    let mut stack = vec![(node, 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        size = size.saturating_add(1);
+        match node {
+            Node::Scalar(_) => height = height.max(depth),
+            Node::Mapping(m) => {
+                height = height.max(depth + 1);
+                for (_, value) in m.pairs() {
+                    size = size.saturating_add(1); // the key
+                    stack.push((value, depth + 1));
+                }
+            }
+            Node::Sequence(s) => {
+                height = height.max(depth + 1);
+                for item in &s.items {
+                    if let SeqItem::Value(value) = item {
+                        stack.push((value, depth + 1));
+                    }
+                }
+            }
+        }
+    }
+    (size, height)
 }
 
 fn non_string_key() -> Error {

@@ -172,6 +172,13 @@ fn analyze(value: &str) -> Analysis {
 /// encoder's first choice and the emitter's corrections.
 pub(crate) fn string_style(value: &str, simple_key: bool) -> Style {
     let resolves_to_string = matches!(resolve_plain_or_str(value), Resolved::Str);
+    if resolves_to_string
+        && has_plain_charset(value)
+        && !is_base60_float(value)
+        && !is_old_bool(value)
+    {
+        return Style::Plain;
+    }
     let mut style = if value.contains('\n') {
         Style::Literal
     } else if resolves_to_string && !is_base60_float(value) && !is_old_bool(value) {
@@ -193,6 +200,16 @@ pub(crate) fn string_style(value: &str, simple_key: bool) -> Style {
         style = Style::DoubleQuoted;
     }
     style
+}
+
+/// A word of letters, digits and `_-./@` starting with a letter or digit: nothing in it can
+/// be an indicator, a break or a character that needs escaping.
+fn has_plain_charset(value: &str) -> bool {
+    let b = value.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/' | b'@'))
 }
 
 fn resolve_plain_or_str(value: &str) -> Resolved {

@@ -1,0 +1,889 @@
+//! A fast scanner for the block-style YAML that sops writes (and most hand-written files use):
+//! `key: value` and `- item` lines, plain, quoted and literal scalars, `{}`/`[]`, `---`.
+//!
+//! It produces the same event stream, with the same positions, as `saphyr-parser` would for
+//! such input, so the loader builds an identical tree (a test compares both on every fixture).
+//! On anything outside this subset (flow collections, anchors, tags, folded or multi-line plain
+//! scalars, tabs in indentation, CRLF, non-ASCII text, …) it answers [`Fallback`] and the caller
+//! uses the full parser. It never decides that input is invalid: that is the full parser's job.
+
+use saphyr_parser::{Event, Marker, ScalarStyle, Span};
+use std::borrow::Cow;
+
+/// Why the fast path gave up (a site number, for debugging).
+fn fb(_site: u32) -> Fallback {
+    #[cfg(test)]
+    if std::env::var_os("SOPS_RS_DEBUG_FAST_YAML").is_some() {
+        eprintln!("yaml fast path: fallback at site {_site}");
+    }
+    Fallback
+}
+
+/// The input is outside the subset: use the full parser.
+#[derive(Debug)]
+pub(crate) struct Fallback;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Map,
+    Seq,
+}
+
+struct Open {
+    kind: Kind,
+    indent: usize,
+    /// A key (or `-`) was read whose value has not started yet.
+    awaiting: bool,
+    /// Where a null value would sit (just after the key) if none follows.
+    null_at: usize,
+}
+
+/// Collects the events of a whole input.
+pub(crate) struct FastScanner<'a> {
+    src: &'a str,
+    line_starts: Vec<usize>,
+    events: Vec<(Event<'a>, Span)>,
+    stack: Vec<Open>,
+    last_line: std::cell::Cell<usize>,
+}
+
+fn is_indicator_start(b: u8) -> bool {
+    matches!(
+        b,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    )
+}
+
+impl<'a> FastScanner<'a> {
+    /// Scans `src`; `Err(Fallback)` when it needs the full parser.
+    pub(crate) fn scan(src: &'a str) -> Result<Vec<(Event<'a>, Span)>, Fallback> {
+        if !src.is_ascii() || src.contains('\r') || src.contains('\t') {
+            return Err(fb(2));
+        }
+        let mut s = FastScanner {
+            src,
+            line_starts: Vec::new(),
+            events: Vec::with_capacity(src.len() / 16),
+            stack: Vec::new(),
+            last_line: std::cell::Cell::new(0),
+        };
+        s.run()?;
+        Ok(s.events)
+    }
+
+    fn mark(&self, index: usize) -> Marker {
+        // Events come in order: walk forward from the last line found.
+        let mut line = self.last_line.get();
+        if self.line_starts.get(line).is_none_or(|&s| s > index) {
+            line = match self.line_starts.binary_search(&index) {
+                Ok(i) => i,
+                Err(i) => i.saturating_sub(1),
+            };
+        }
+        while self.line_starts.get(line + 1).is_some_and(|&s| s <= index) {
+            line += 1;
+        }
+        self.last_line.set(line);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        Marker::new(index, line + 1, index - start)
+    }
+
+    fn push(&mut self, event: Event<'a>, start: usize, end: usize) {
+        let span = Span::new(self.mark(start), self.mark(end));
+        self.events.push((event, span));
+    }
+
+    fn run(&mut self) -> Result<(), Fallback> {
+        let src = self.src;
+        let mut pos = 0;
+        while pos < src.len() {
+            self.line_starts.push(pos);
+            pos = src[pos..].find('\n').map_or(src.len(), |i| pos + i + 1);
+        }
+        self.push(Event::StreamStart, 0, 0);
+        let mut doc_open = false;
+        let mut line = 0;
+        while line < self.line_starts.len() {
+            let start = self.line_starts[line];
+            let end = self.line_end(line);
+            let text = &src[start..end];
+            let indent = text.len() - text.trim_start_matches(' ').len();
+            let content = text[indent..].trim_end_matches(' ');
+            line += 1;
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            if content.starts_with("---") {
+                if content != "---" {
+                    return Err(fb(3));
+                }
+                self.close_all(start)?;
+                if doc_open {
+                    self.push(Event::DocumentEnd, start, start);
+                }
+                self.push(Event::DocumentStart(true), start, start + 3);
+                doc_open = true;
+                continue;
+            }
+            if content.starts_with("...") || content.starts_with('%') {
+                return Err(fb(4));
+            }
+            if !doc_open {
+                self.push(Event::DocumentStart(false), start + indent, start + indent);
+                doc_open = true;
+            }
+            line = self.entry(start + indent, indent, content, line)?;
+        }
+        let eof = src.len();
+        self.close_all(eof)?;
+        if doc_open {
+            self.push(Event::DocumentEnd, eof, eof);
+        }
+        self.push(Event::StreamEnd, eof, eof);
+        Ok(())
+    }
+
+    fn line_end(&self, line: usize) -> usize {
+        let next = self
+            .line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.src.len());
+        if next > 0
+            && self.src.as_bytes().get(next - 1) == Some(&b'\n')
+            && next > self.line_starts[line]
+        {
+            next - 1
+        } else {
+            next
+        }
+    }
+
+    fn close_top(&mut self, at: usize) {
+        if let Some(top) = self.stack.pop() {
+            if top.awaiting {
+                self.push(
+                    Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None),
+                    top.null_at,
+                    top.null_at,
+                );
+            }
+            let event = if top.kind == Kind::Map {
+                Event::MappingEnd
+            } else {
+                Event::SequenceEnd
+            };
+            self.push(event, at, at);
+        }
+    }
+
+    fn close_all(&mut self, at: usize) -> Result<(), Fallback> {
+        while !self.stack.is_empty() {
+            self.close_top(at);
+        }
+        Ok(())
+    }
+
+    /// Handles the entry starting at byte `at` (column `col`) whose text is `t`; returns the
+    /// next line to read (literal blocks consume lines).
+    fn entry(
+        &mut self,
+        at: usize,
+        col: usize,
+        t: &'a str,
+        next_line: usize,
+    ) -> Result<usize, Fallback> {
+        let is_item = t == "-" || t.starts_with("- ");
+        // Close containers this line is not inside of.
+        while let Some(top) = self.stack.last() {
+            let inside = if top.indent < col {
+                true
+            } else if top.indent == col {
+                match top.kind {
+                    Kind::Map => true,
+                    Kind::Seq => is_item,
+                }
+            } else {
+                false
+            };
+            if inside {
+                break;
+            }
+            self.close_top(at);
+        }
+        if let Some(top) = self.stack.last() {
+            let continues = top.indent == col && !(top.kind == Kind::Map && is_item);
+            if !continues && !top.awaiting {
+                return Err(fb(5));
+            }
+        }
+        self.node_at(at, col, t, next_line, false)
+    }
+
+    fn node_at(
+        &mut self,
+        at: usize,
+        col: usize,
+        t: &'a str,
+        next_line: usize,
+        in_item: bool,
+    ) -> Result<usize, Fallback> {
+        let is_item = t == "-" || t.starts_with("- ");
+        if is_item {
+            let same_seq =
+                matches!(self.stack.last(), Some(o) if o.kind == Kind::Seq && o.indent == col);
+            if same_seq {
+                if self.stack.last().is_some_and(|o| o.awaiting) {
+                    return Err(fb(6));
+                }
+            } else {
+                if self.stack.len() >= crate::tree::MAX_DEPTH {
+                    // `- - - …` recurses here once per level: leave input nested deeper than
+                    // the loader accepts to the full parser, which refuses it.
+                    return Err(fb(90));
+                }
+                self.value_starts();
+                self.push(Event::SequenceStart(0, None), at, at);
+                self.stack.push(Open {
+                    kind: Kind::Seq,
+                    indent: col,
+                    awaiting: false,
+                    null_at: at,
+                });
+            }
+            let rest = &t[1..];
+            let skip = rest.len() - rest.trim_start_matches(' ').len();
+            let top = self.stack.last_mut().ok_or_else(|| fb(7))?;
+            top.awaiting = true;
+            top.null_at = at + 1;
+            let rest = &rest[skip..];
+            if rest.is_empty() || rest.starts_with('#') {
+                return Ok(next_line);
+            }
+            return self.node_at(at + 1 + skip, col + 1 + skip, rest, next_line, true);
+        }
+        if let Some(colon) = key_end(t) {
+            let key = &t[..colon];
+            let same_map =
+                matches!(self.stack.last(), Some(o) if o.kind == Kind::Map && o.indent == col);
+            if same_map {
+                if self.stack.last().is_some_and(|o| o.awaiting) {
+                    let null_at = self.stack.last().map_or(at, |o| o.null_at);
+                    self.push(
+                        Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None),
+                        null_at,
+                        null_at,
+                    );
+                }
+            } else {
+                self.value_starts();
+                self.push(Event::MappingStart(0, None), at, at);
+                self.stack.push(Open {
+                    kind: Kind::Map,
+                    indent: col,
+                    awaiting: false,
+                    null_at: at,
+                });
+            }
+            self.push(
+                Event::Scalar(Cow::Borrowed(key), ScalarStyle::Plain, 0, None),
+                at,
+                at + key.len(),
+            );
+            let top = self.stack.last_mut().ok_or_else(|| fb(8))?;
+            top.awaiting = true;
+            top.null_at = at + colon;
+            let rest = &t[colon + 1..];
+            let skip = rest.len() - rest.trim_start_matches(' ').len();
+            let value = &rest[skip..];
+            if value.is_empty() || value.starts_with('#') {
+                return Ok(next_line);
+            }
+            return self.scalar_value(at + colon + 1 + skip, value, next_line);
+        }
+        if in_item {
+            return self.scalar_value(at, t, next_line);
+        }
+        // A bare scalar on its own line is a pending value or a multi-line form: the parser's.
+        Err(fb(9))
+    }
+
+    /// The awaited value of the top container begins.
+    fn value_starts(&mut self) {
+        if let Some(top) = self.stack.last_mut() {
+            top.awaiting = false;
+        }
+    }
+
+    fn scalar_value(&mut self, at: usize, v: &'a str, next_line: usize) -> Result<usize, Fallback> {
+        let first = v.as_bytes()[0];
+        self.value_starts();
+        match first {
+            b'"' => {
+                let (value, len) = double_quoted(v).ok_or_else(|| fb(10))?;
+                only_comment_after(&v[len..])?;
+                self.push(
+                    Event::Scalar(value, ScalarStyle::DoubleQuoted, 0, None),
+                    at,
+                    at + len,
+                );
+            }
+            b'\'' => {
+                let (value, len) = single_quoted(v).ok_or_else(|| fb(11))?;
+                only_comment_after(&v[len..])?;
+                self.push(
+                    Event::Scalar(value, ScalarStyle::SingleQuoted, 0, None),
+                    at,
+                    at + len,
+                );
+            }
+            b'|' => return self.literal(v, next_line),
+            b'{' if v[1..].trim_start_matches(' ').is_empty()
+                || v[1..].trim_start_matches(' ').starts_with('#') =>
+            {
+                // `{` alone, comment lines, then `}` on a line of its own: what go-yaml writes
+                // for an empty mapping with a comment. The comments are dropped on load.
+                let mut line = next_line;
+                while line < self.line_starts.len() {
+                    let start = self.line_starts[line];
+                    let content = self.src[start..self.line_end(line)].trim_start_matches(' ');
+                    line += 1;
+                    if content.is_empty() || content.starts_with('#') {
+                        continue;
+                    }
+                    if content.trim_end_matches(' ') != "}" {
+                        return Err(fb(21));
+                    }
+                    let close_at = start + self.src[start..].find('}').ok_or_else(|| fb(22))?;
+                    self.push(Event::MappingStart(0, None), at, at + 1);
+                    self.push(Event::MappingEnd, close_at, close_at + 1);
+                    self.check_no_continuation(line)?;
+                    return Ok(line);
+                }
+                return Err(fb(23));
+            }
+            b'{' | b'[' => {
+                let (open, close, start_ev, end_ev) = if first == b'{' {
+                    (b'{', b'}', Event::MappingStart(0, None), Event::MappingEnd)
+                } else {
+                    (
+                        b'[',
+                        b']',
+                        Event::SequenceStart(0, None),
+                        Event::SequenceEnd,
+                    )
+                };
+                let inner = &v[1..];
+                let spaces = inner.len() - inner.trim_start_matches(' ').len();
+                if v.as_bytes()[0] != open || inner.as_bytes().get(spaces) != Some(&close) {
+                    return Err(fb(12));
+                }
+                let close_at = at + 1 + spaces;
+                only_comment_after(&v[2 + spaces..])?;
+                self.push(start_ev, at, close_at);
+                self.push(end_ev, close_at, close_at + 1);
+            }
+            _ => {
+                if is_indicator_start(first)
+                    && !(matches!(first, b'-' | b'?' | b':')
+                        && v.len() > 1
+                        && v.as_bytes()[1] != b' ')
+                {
+                    return Err(fb(13));
+                }
+                let text = match find_pair(v, [b' ', b'#']) {
+                    Some(i) => v[..i].trim_end_matches(' '),
+                    None => v,
+                };
+                if find_pair(text, [b':', b' ']).is_some() || text.ends_with(':') {
+                    return Err(fb(14));
+                }
+                self.push(
+                    Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None),
+                    at,
+                    at + text.len(),
+                );
+            }
+        }
+        self.check_no_continuation(next_line)?;
+        Ok(next_line)
+    }
+
+    /// After a value that completes an entry, a more indented content line would continue a
+    /// multi-line scalar: leave that to the full parser.
+    fn check_no_continuation(&self, next_line: usize) -> Result<(), Fallback> {
+        let Some(top) = self.stack.last() else {
+            return Ok(());
+        };
+        let limit = top.indent;
+        for line in next_line..self.line_starts.len() {
+            let text = &self.src[self.line_starts[line]..self.line_end(line)];
+            let content = text.trim_start_matches(' ');
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let indent = text.len() - content.len();
+            return if indent > limit { Err(fb(15)) } else { Ok(()) };
+        }
+        Ok(())
+    }
+
+    fn literal(&mut self, header: &str, next_line: usize) -> Result<usize, Fallback> {
+        let indicator = header[1..].split(" #").next().unwrap_or("").trim_end();
+        let chomp = match indicator {
+            "" => Chomp::Clip,
+            "-" => Chomp::Strip,
+            "+" => Chomp::Keep,
+            _ => return Err(fb(16)),
+        };
+        let parent = self.stack.last().map_or(0, |o| o.indent);
+        let mut line = next_line;
+        let mut block_indent = None;
+        let mut body = String::new();
+        let mut first_content = None;
+        let mut trailing_breaks = 0usize;
+        let mut end = self.src.len();
+        while line < self.line_starts.len() {
+            let start = self.line_starts[line];
+            let text = &self.src[start..self.line_end(line)];
+            let content = text.trim_start_matches(' ');
+            let indent = text.len() - content.len();
+            if content.is_empty() {
+                if block_indent.is_some_and(|b| indent > b)
+                    || (block_indent.is_none() && indent > parent)
+                {
+                    return Err(fb(17));
+                }
+                trailing_breaks += 1;
+                line += 1;
+                continue;
+            }
+            let b = *block_indent.get_or_insert(indent);
+            if indent < b || b <= parent {
+                if b <= parent {
+                    return Err(fb(18));
+                }
+                end = start;
+                break;
+            }
+            if first_content.is_none() {
+                first_content = Some(start + b);
+            } else {
+                body.push('\n');
+            }
+            for _ in 0..trailing_breaks {
+                body.push('\n');
+            }
+            trailing_breaks = 0;
+            body.push_str(&text[b..]);
+            line += 1;
+        }
+        let start = first_content.ok_or_else(|| fb(19))?;
+        match chomp {
+            Chomp::Strip => {}
+            Chomp::Clip => body.push('\n'),
+            Chomp::Keep => {
+                body.push('\n');
+                for _ in 0..trailing_breaks {
+                    body.push('\n');
+                }
+            }
+        }
+        if line >= self.line_starts.len() {
+            end = self.src.len();
+        }
+        self.push(
+            Event::Scalar(Cow::Owned(body), ScalarStyle::Literal, 0, None),
+            start,
+            end,
+        );
+        Ok(line)
+    }
+}
+
+enum Chomp {
+    Clip,
+    Strip,
+    Keep,
+}
+
+/// The first `needle[0] needle[1]` byte pair in `hay` (a short-string search without the setup
+/// cost of `str::find` for patterns).
+fn find_pair(hay: &str, needle: [u8; 2]) -> Option<usize> {
+    let b = hay.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == needle[0] && b[i + 1] == needle[1] {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Where a simple plain key ends (the `:` of `key: value` or `key:`), or `None`.
+fn key_end(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    if b.is_empty() || is_indicator_start(b[0]) || b[0] == b' ' {
+        return None;
+    }
+    let colon = match find_pair(t, [b':', b' ']) {
+        Some(i) => i,
+        None if t.ends_with(':') => t.len() - 1,
+        None => return None,
+    };
+    let key = &t[..colon];
+    if key.is_empty()
+        || key.len() > 1024
+        || find_pair(key, [b' ', b'#']).is_some()
+        || key.ends_with(' ')
+    {
+        return None;
+    }
+    Some(colon)
+}
+
+fn only_comment_after(rest: &str) -> Result<(), Fallback> {
+    let rest = rest.trim_start_matches(' ');
+    if rest.is_empty() || rest.starts_with('#') {
+        Ok(())
+    } else {
+        Err(fb(20))
+    }
+}
+
+/// A one-line double-quoted scalar: its value and its length with the quotes.
+fn double_quoted(v: &str) -> Option<(Cow<'_, str>, usize)> {
+    let b = v.as_bytes();
+    let mut out = String::new();
+    let mut i = 1;
+    let mut plain_from = 1;
+    let mut escaped = false;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                return Some(if escaped {
+                    out.push_str(&v[plain_from..i]);
+                    (Cow::Owned(out), i + 1)
+                } else {
+                    (Cow::Borrowed(&v[1..i]), i + 1)
+                });
+            }
+            b'\\' => {
+                escaped = true;
+                out.push_str(&v[plain_from..i]);
+                let c = *b.get(i + 1)?;
+                let (ch, used) = match c {
+                    b'0' => ('\0', 2),
+                    b'a' => ('\x07', 2),
+                    b'b' => ('\x08', 2),
+                    b't' => ('\t', 2),
+                    b'n' => ('\n', 2),
+                    b'v' => ('\x0B', 2),
+                    b'f' => ('\x0C', 2),
+                    b'r' => ('\r', 2),
+                    b'e' => ('\x1B', 2),
+                    b' ' => (' ', 2),
+                    b'"' => ('"', 2),
+                    b'/' => ('/', 2),
+                    b'\\' => ('\\', 2),
+                    b'N' => ('\u{85}', 2),
+                    b'_' => ('\u{A0}', 2),
+                    b'L' => ('\u{2028}', 2),
+                    b'P' => ('\u{2029}', 2),
+                    b'x' | b'u' | b'U' => {
+                        let n = match c {
+                            b'x' => 2,
+                            b'u' => 4,
+                            _ => 8,
+                        };
+                        let hex = v.get(i + 2..i + 2 + n)?;
+                        let code = u32::from_str_radix(hex, 16).ok()?;
+                        (char::from_u32(code)?, 2 + n)
+                    }
+                    _ => return None,
+                };
+                out.push(ch);
+                i += used;
+                plain_from = i;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A one-line single-quoted scalar: its value and its length with the quotes.
+fn single_quoted(v: &str) -> Option<(Cow<'_, str>, usize)> {
+    let b = v.as_bytes();
+    let mut i = 1;
+    let mut doubled = false;
+    while i < b.len() {
+        if b[i] == b'\'' {
+            if b.get(i + 1) == Some(&b'\'') {
+                doubled = true;
+                i += 2;
+                continue;
+            }
+            let inner = &v[1..i];
+            return Some((
+                if doubled {
+                    Cow::Owned(inner.replace("''", "'"))
+                } else {
+                    Cow::Borrowed(inner)
+                },
+                i + 1,
+            ));
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::yaml_load::Loader;
+    use super::*;
+    use crate::tree::Mapping;
+
+    /// The trees as text: emitted YAML shows structure, values and comments (and compares
+    /// NaN equal to itself, which `PartialEq` on floats does not).
+    fn render(result: Result<Vec<Mapping>, crate::Error>) -> Result<Vec<u8>, String> {
+        let branches = result.map_err(|e| e.to_string())?;
+        let mut writer = super::super::yaml_emit::YamlWriter::new(4, 1024);
+        for (i, b) in branches.iter().enumerate() {
+            writer.document(b, i == 0);
+        }
+        Ok(writer.finish())
+    }
+
+    fn both(src: &str) -> (Option<Result<Vec<u8>, String>>, Result<Vec<u8>, String>) {
+        let fast = FastScanner::scan(src)
+            .ok()
+            .map(|_| render(Loader::new(src, true).load()));
+        let full = render(Loader::new(src, true).load_with_parser());
+        (fast, full)
+    }
+
+    fn fixture_files() -> Vec<std::path::PathBuf> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let mut files = Vec::new();
+        for dir in ["sops-3.11.0", "interop", "spec-examples"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+                let p = entry.path();
+                if p.extension().is_some_and(|e| e == "yaml") {
+                    files.push(p);
+                }
+            }
+        }
+        files
+    }
+
+    #[test]
+    fn fast_path_builds_the_same_tree_as_the_parser() {
+        let mut fast_count = 0;
+        for path in fixture_files() {
+            let src = std::fs::read_to_string(&path).unwrap();
+            let (fast, full) = both(&src);
+            if let Some(fast) = fast {
+                fast_count += 1;
+                assert!(
+                    fast == full,
+                    "{}: fast path and parser disagree",
+                    path.display()
+                );
+            }
+        }
+        assert!(
+            fast_count >= 20,
+            "the fast path handled only {fast_count} fixtures"
+        );
+    }
+
+    #[test]
+    fn sops_written_files_take_the_fast_path() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sops-3.11.0");
+        for name in [
+            "yaml-age.yaml",
+            "yaml-shamir-2of3.yaml",
+            "multidoc-age.yaml",
+            "credentials-age.plain.yaml",
+        ] {
+            let src = std::fs::read_to_string(root.join(name)).unwrap();
+            assert!(
+                FastScanner::scan(&src).is_ok(),
+                "{name} fell back to the parser"
+            );
+        }
+    }
+
+    #[test]
+    fn edge_cases_agree_or_fall_back() {
+        let cases = [
+            "a:\n# c\nb: 1\n",
+            "a:\n  - x\n  # c\nb:\n- y\n-\n  k: v\n",
+            "a: |\n  lit\n\n# after\nf: [ ]\ng: { }\n",
+            "a: |-\n    x\n\n    y\n\n\nb: |+\n  keep\n\n\nc: 1\n",
+            "- - a\n  - b\n- - c\n",
+            "k: 'it''s' # c\nq: \"esc\\t\\u00e9\\\\\" \nr: plain text # c\n",
+            "---\na: 1\n---\n---\nb: 2\n",
+            "a: b\n  continued\n",
+            "a: [1, 2]\n",
+            "a: &x 1\nb: *x\n",
+            "a:\n  b:\n    c:\n  d: 1\n",
+            "key: value:\n",
+            "-dash: x\n",
+            "a: -1\nb: -x\nc: ?x\nd: :x\n",
+            "a: 2001-12-14\nb: 0x1F\nc: ~\nd: null\n",
+            "# only a comment\n",
+            "",
+            "a:\n    - x\n  b: 1\n",
+            "x: 1\n y: 2\n",
+        ];
+        for src in cases {
+            let (fast, full) = both(src);
+            if let Some(fast) = fast {
+                assert!(fast == full, "{src:?}: fast path and parser disagree");
+            }
+        }
+    }
+
+    /// A small deterministic generator of block YAML with comments, blank lines, quoted and
+    /// literal scalars, nested maps and sequences.
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+
+        fn scalar(&mut self) -> String {
+            const PLAIN: [&str; 10] = [
+                "v",
+                "42",
+                "-3.5",
+                "true",
+                "null",
+                "~",
+                "a b c",
+                "0x1F",
+                "2001-12-14",
+                "x#y",
+            ];
+            match self.next(6) {
+                0 => format!("\"q{}\\t\\u00e9\"", self.next(9)),
+                1 => "'it''s'".to_owned(),
+                2 => "{}".to_owned(),
+                3 => "[ ]".to_owned(),
+                _ => PLAIN[self.next(10) as usize].to_owned(),
+            }
+        }
+
+        fn comment(&mut self, out: &mut String, indent: usize) {
+            match self.next(5) {
+                0 => out.push_str(&format!("{}# c{}\n", " ".repeat(indent), self.next(99))),
+                1 => out.push('\n'),
+                2 => out.push_str(&format!("{}# deep\n", " ".repeat(indent + 2))),
+                _ => {}
+            }
+        }
+
+        fn mapping(&mut self, out: &mut String, indent: usize, depth: u32) {
+            for i in 0..1 + self.next(4) {
+                self.comment(out, indent);
+                let pad = " ".repeat(indent);
+                let tail = if self.next(4) == 0 { " # line" } else { "" };
+                match (depth < 3).then(|| self.next(5)).unwrap_or(0) {
+                    1 => {
+                        out.push_str(&format!("{pad}k{i}:{tail}\n"));
+                        self.mapping(out, indent + 2, depth + 1);
+                    }
+                    2 => {
+                        out.push_str(&format!("{pad}k{i}:{tail}\n"));
+                        let seq_indent = if self.next(2) == 0 {
+                            indent
+                        } else {
+                            indent + 2
+                        };
+                        self.sequence(out, seq_indent, depth + 1);
+                    }
+                    3 => {
+                        let chomp = ["", "-", "+"][self.next(3) as usize];
+                        out.push_str(&format!(
+                            "{pad}k{i}: |{chomp}\n{pad}    l1\n\n{pad}    l2\n"
+                        ));
+                    }
+                    _ => out.push_str(&format!("{pad}k{i}: {}{tail}\n", self.scalar())),
+                }
+            }
+        }
+
+        fn sequence(&mut self, out: &mut String, indent: usize, depth: u32) {
+            for _ in 0..1 + self.next(3) {
+                self.comment(out, indent);
+                let pad = " ".repeat(indent);
+                match (depth < 3).then(|| self.next(4)).unwrap_or(0) {
+                    1 => {
+                        out.push_str(&format!("{pad}- m: {}\n", self.scalar()));
+                        self.mapping(out, indent + 2, depth + 1);
+                    }
+                    2 => {
+                        out.push_str(&format!("{pad}-\n"));
+                        self.mapping(out, indent + 2, depth + 1);
+                    }
+                    _ => out.push_str(&format!("{pad}- {}\n", self.scalar())),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn generated_documents_agree() {
+        let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+        let mut fast_count = 0;
+        for _ in 0..600 {
+            let mut src = String::new();
+            g.mapping(&mut src, 0, 0);
+            if g.next(5) == 0 {
+                src.push_str("---\n");
+                g.mapping(&mut src, 0, 0);
+            }
+            let (fast, full) = both(&src);
+            if let Some(fast) = fast {
+                fast_count += 1;
+                assert!(
+                    fast == full,
+                    "fast path and parser disagree on:\n{src}\nfast: {:?}\nfull: {:?}",
+                    fast.as_ref()
+                        .map(|b| String::from_utf8_lossy(b).into_owned()),
+                    full.as_ref()
+                        .map(|b| String::from_utf8_lossy(b).into_owned())
+                );
+            }
+        }
+        assert!(
+            fast_count > 300,
+            "only {fast_count} of 600 generated documents took the fast path"
+        );
+    }
+}

@@ -49,6 +49,11 @@ pub(crate) enum Command {
     Groups(GroupsArgs),
     /// Print a shell completion script.
     Completion(CompletionArgs),
+    /// Pre-commit guard: fail when a file a creation rule matches is not encrypted as required.
+    Check(CheckArgs),
+    /// git textconv driver: print a SOPS file decrypted, or as it is when that is impossible.
+    #[command(name = "diff-textconv")]
+    DiffTextconv(DiffTextconvArgs),
 }
 
 /// Where data comes from and goes to.
@@ -379,6 +384,27 @@ pub(crate) enum GroupsAction {
 pub(crate) struct CompletionArgs {
     /// The shell: bash, zsh, fish, elvish or powershell.
     pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct CheckArgs {
+    /// Also decrypt each file with the keys at hand and verify its MAC.
+    #[arg(long = "verify-mac")]
+    pub(crate) verify_mac: bool,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub(crate) format: String,
+    /// The files to check (default: the files git tracks under the working directory).
+    pub(crate) files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct DiffTextconvArgs {
+    /// Input format (default: from the file name).
+    #[arg(long = "input-type")]
+    pub(crate) input_type: Option<String>,
+    /// The file git passes.
+    pub(crate) file: PathBuf,
 }
 
 /// The legacy flag forms: no subcommand, an action flag and a file.

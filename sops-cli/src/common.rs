@@ -9,6 +9,38 @@ use sops_core::store::{Format, StoreOptions};
 use sops_core::{open_file, DecryptOptions, ErrorKind, Metadata, OpenedFile};
 use std::path::Path;
 
+/// The config of commands that use only its `stores:` settings (decrypt, exec-env, exec-file,
+/// filestatus). As sops 3.11 (`LoadStoresConfig`): a missing explicit config or one that is not
+/// YAML is an error (exit 1), but the creation rules are not checked (an invalid `path_regex`
+/// or two partial-encryption options in a rule do not stop a decryption).
+pub(crate) fn stores_config(explicit: Option<&Path>) -> Result<Option<Config>, CliError> {
+    let Some(path) = crate::config::find(explicit)? else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(&path).map_err(|e| {
+        CliError::new(
+            codes::GENERIC,
+            format!(
+                "error loading config: could not read {}: {e}",
+                path.display()
+            ),
+        )
+    })?;
+    if crate::config::has_yaml_document(&bytes) {
+        if let Err(e) = Format::Yaml.store().load_plain(&bytes) {
+            return Err(CliError::new(
+                codes::GENERIC,
+                format!(
+                    "error loading config: could not unmarshal config file {}: {}",
+                    path.display(),
+                    e.message()
+                ),
+            ));
+        }
+    }
+    Ok(crate::config::load(&path).ok())
+}
+
 /// Decryption options from `--ignore-mac` and `--decryption-order`.
 pub(crate) fn decrypt_options(open: &OpenArgs) -> DecryptOptions {
     DecryptOptions {
@@ -70,7 +102,8 @@ pub(crate) fn open_error(sources: &KeySources, e: sops_core::Error) -> CliError 
     }
 }
 
-/// Reads and decrypts `path` for changes.
+/// Reads and decrypts `path` for changes. A missing file is sops's "Error reading file" (exit
+/// 2), as for `sops set|unset|rotate|groups` (the legacy `-r` checks existence first: 100).
 pub(crate) fn open_path(
     path: &Path,
     format: Format,
@@ -78,7 +111,6 @@ pub(crate) fn open_path(
     open: &OpenArgs,
     sources: &KeySources,
 ) -> Result<OpenedFile, CliError> {
-    require_file(path)?;
     let input = crate::io::read_input(Some(path))?;
     let store = format.store_with(options);
     open_file(
@@ -88,6 +120,15 @@ pub(crate) fn open_path(
         &decrypt_options(open),
     )
     .map_err(|e| open_error(sources, e))
+}
+
+/// sops's `UpdateMasterKeysWithKeyServices`: with several key groups and no threshold, the
+/// threshold becomes the number of groups and is written to the file (`shamir_threshold: N`).
+pub(crate) fn default_threshold(metadata: &mut Metadata) {
+    let groups = metadata.key_groups.len() as u64;
+    if groups > 1 && metadata.shamir_threshold == 0 {
+        metadata.shamir_threshold = groups;
+    }
 }
 
 /// Writes an encrypted tree to `path` atomically (or to stdout when `path` is `None`).
@@ -100,12 +141,14 @@ pub(crate) fn emit_encrypted(
 ) -> Result<(), CliError> {
     let output = format.store_with(options).emit_encrypted(tree, metadata)?;
     match path {
-        Some(p) => crate::io::replace_file(p, &output).map_err(|e| {
-            CliError::new(
-                codes::COULD_NOT_WRITE_OUTPUT,
-                format!("Could not write output file {}: {e}", p.display()),
-            )
-        }),
+        // A new file gets 0666 less the umask, as sops creates encrypted files.
+        Some(p) => crate::io::replace_file_as(p, &output, crate::io::OutputKind::Encrypted)
+            .map_err(|e| {
+                CliError::new(
+                    codes::COULD_NOT_WRITE_OUTPUT,
+                    format!("Could not write output file {}: {e}", p.display()),
+                )
+            }),
         None => {
             use std::io::Write;
             std::io::stdout().write_all(&output).map_err(|e| {
@@ -119,7 +162,12 @@ pub(crate) fn emit_encrypted(
 }
 
 /// `filestatus`: `{"encrypted":true}` when the file has metadata with a MAC and a version.
-pub(crate) fn filestatus(args: &FilestatusArgs) -> Result<(), CliError> {
+pub(crate) fn filestatus(
+    args: &FilestatusArgs,
+    config_path: Option<&Path>,
+) -> Result<(), CliError> {
+    // sops loads the config for its `stores:` settings: one that is not YAML is exit 1.
+    stores_config(config_path)?;
     let format = format_for(&args.file, args.input_type.as_deref());
     let input = std::fs::read(&args.file).map_err(|e| {
         CliError::new(
@@ -131,9 +179,19 @@ pub(crate) fn filestatus(args: &FilestatusArgs) -> Result<(), CliError> {
     })?;
     let store = format.store();
     let encrypted = match store.load_encrypted(&input) {
+        // Metadata that is there but does not parse (no `lastmodified`, no keys, two partial
+        // options…) is an error in sops 3.11 (exit 1), not "not encrypted".
         Ok((_, meta)) => match Metadata::from_mapping(&meta) {
             Ok(m) => !m.mac.is_empty() && m.version.as_deref().is_some_and(|v| !v.is_empty()),
-            Err(_) => false,
+            Err(e) => {
+                return Err(CliError::new(
+                    codes::GENERIC,
+                    format!(
+                        "cannot check file status: cannot load encrypted file: {}",
+                        e.message()
+                    ),
+                ))
+            }
         },
         Err(e) if e.kind() == ErrorKind::InvalidInput => {
             return Err(CliError::new(

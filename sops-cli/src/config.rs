@@ -68,14 +68,19 @@ pub(crate) fn find(explicit: Option<&Path>) -> Result<Option<PathBuf>, CliError>
 pub(crate) fn load(path: &Path) -> Result<Config, CliError> {
     let bytes = std::fs::read(path)
         .map_err(|e| config_error(format!("could not read {}: {e}", path.display())))?;
-    let tree = Format::Yaml.store().load_plain(&bytes).map_err(|e| {
-        config_error(format!(
-            "could not unmarshal config file {}: {}",
-            path.display(),
-            e.message()
-        ))
-    })?;
-    let root = tree.branches.into_iter().next().unwrap_or_default();
+    // A config holding only comments is an empty config for sops (yaml.v3), not an error.
+    let root = if has_yaml_document(&bytes) {
+        let tree = Format::Yaml.store().load_plain(&bytes).map_err(|e| {
+            config_error(format!(
+                "could not unmarshal config file {}: {}",
+                path.display(),
+                e.message()
+            ))
+        })?;
+        tree.branches.into_iter().next().unwrap_or_default()
+    } else {
+        Mapping::default()
+    };
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let mut config = Config {
         dir: abs.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -94,6 +99,14 @@ pub(crate) fn load(path: &Path) -> Result<Config, CliError> {
     Ok(config)
 }
 
+/// False for a file of blank lines, comments and document markers only.
+pub(crate) fn has_yaml_document(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(bytes).lines().any(|l| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#') && t != "---" && t != "..."
+    })
+}
+
 impl Config {
     /// True when the config has creation rules at all.
     pub(crate) fn has_rules(&self) -> bool {
@@ -102,6 +115,35 @@ impl Config {
 
     /// The first rule whose `path_regex` matches `file` (or that has none).
     pub(crate) fn rule_for(&self, file: &Path) -> Result<&CreationRule, CliError> {
+        let relative = self.relative_path(file);
+        self.rules
+            .iter()
+            .find(|r| {
+                r.path_regex
+                    .as_ref()
+                    .is_none_or(|re| re.is_match(&relative))
+            })
+            .ok_or_else(|| config_error("no matching creation rules found"))
+    }
+
+    /// Every rule that matches `file` (those without `path_regex` match any file), with its
+    /// index in `creation_rules`, in order.
+    pub(crate) fn matching_rules(&self, file: &Path) -> Vec<(usize, &CreationRule)> {
+        let relative = self.relative_path(file);
+        let matches = |r: &CreationRule| {
+            r.path_regex
+                .as_ref()
+                .is_none_or(|re| re.is_match(&relative))
+        };
+        self.rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches(r))
+            .collect()
+    }
+
+    /// `file`'s absolute path with the config directory's prefix removed, as `path_regex` sees it.
+    fn relative_path(&self, file: &Path) -> String {
         let abs = if file.is_absolute() {
             file.to_path_buf()
         } else {
@@ -111,11 +153,14 @@ impl Config {
         };
         let abs = abs.to_string_lossy().into_owned();
         let prefix = format!("{}/", self.dir.to_string_lossy());
-        let relative = abs.strip_prefix(&prefix).unwrap_or(&abs);
-        self.rules
-            .iter()
-            .find(|r| r.path_regex.as_ref().is_none_or(|re| re.is_match(relative)))
-            .ok_or_else(|| config_error("no matching creation rules found"))
+        abs.strip_prefix(&prefix).map(str::to_owned).unwrap_or(abs)
+    }
+}
+
+impl CreationRule {
+    /// The rule's `path_regex` as written, if it has one.
+    pub(crate) fn path_regex(&self) -> Option<&str> {
+        self.path_regex.as_ref().map(Regex::as_str)
     }
 }
 

@@ -5,7 +5,7 @@ use crate::common::{decrypt_options, open_error, store_options};
 use crate::error::CliError;
 use crate::extract::{lookup, parse_path};
 use crate::io::{plan, read_input, write_output, OutputKind};
-use crate::keys::{load_config, KeySources};
+use crate::keys::KeySources;
 use sops_core::open_tree;
 use sops_core::tree::{Node, Scalar};
 use std::path::Path;
@@ -13,9 +13,8 @@ use std::path::Path;
 pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), CliError> {
     let plan = plan(&args.io, false)?;
     let extract = args.extract.as_deref().map(parse_path).transpose()?;
-    // Decryption ignores creation rules, but `stores:` settings apply (a broken config is
-    // ignored here, as sops does for decrypt).
-    let config = load_config(config_path).ok().flatten();
+    // Decryption ignores creation rules, but `stores:` settings apply (see `stores_config`).
+    let config = crate::common::stores_config(config_path)?;
     let options = store_options(config.as_ref(), args.io.indent);
     let input = read_input(plan.input_path.as_deref())?;
     let in_store = plan.input_format.store_with(&options);

@@ -33,6 +33,8 @@ pub(crate) fn run(args: &EditArgs, config_path: Option<&Path>) -> Result<(), Cli
     let config = load_config(config_path)?;
     let options = store_options(config.as_ref(), args.io.indent);
     let sources = KeySources::from_env();
+    let in_store = in_format.store_with(&options);
+    let out_store = out_format.store_with(&options);
     let (mut tree, mut metadata, data_key, mut stash) = if file.exists() {
         let opened = open_path(&file, in_format, &options, &args.open, &sources)?;
         (opened.tree, opened.metadata, opened.data_key, opened.stash)
@@ -42,14 +44,12 @@ pub(crate) fn run(args: &EditArgs, config_path: Option<&Path>) -> Result<(), Cli
         let data_key = DataKey::generate();
         wrap_data_key(&mut metadata, &data_key, &sources.as_list())?;
         (
-            example_tree(in_format),
+            example(in_format, in_store.as_ref())?,
             metadata,
             data_key,
             IvStash::default(),
         )
     };
-    let in_store = in_format.store_with(&options);
-    let out_store = out_format.store_with(&options);
     let shown = if args.show_master_keys {
         out_store.emit_encrypted(&tree, &metadata)?
     } else {
@@ -191,10 +191,29 @@ fn text(s: &str) -> Node {
     Node::string(s)
 }
 
+/// The tree of a new file, as sops builds it: the store's example document (`EmitExample`),
+/// loaded back with the input store (so comments and values come out exactly as a round trip
+/// through the store makes them, e.g. INI comments with their leading space stripped). The
+/// binary store's example is the welcome text itself.
+fn example(format: Format, store: &dyn Store) -> Result<Tree, CliError> {
+    let bytes = match format {
+        Format::Binary => WELCOME.as_bytes().to_vec(),
+        _ => store.emit_plain(&example_tree(format))?,
+    };
+    store.load_plain(&bytes).map_err(|e| {
+        CliError::new(
+            crate::error::codes::COULD_NOT_READ_INPUT,
+            format!("Error unmarshalling file: {e}"),
+        )
+    })
+}
+
+const WELCOME: &str = "Welcome to SOPS! Edit this file as you please!";
+
 /// The content sops puts into a new file: its example trees, by store.
 fn example_tree(format: Format) -> Tree {
     let mut root = Mapping::default();
-    let welcome = "Welcome to SOPS! Edit this file as you please!";
+    let welcome = WELCOME;
     match format {
         Format::Yaml | Format::Json => {
             root.push("hello", text(welcome));

@@ -2,9 +2,9 @@
 //! regular file unless asked (`--no-fifo` writes a 0600 file in a private 0700 directory).
 
 use crate::cli::{ExecEnvArgs, ExecFileArgs, OpenArgs};
-use crate::common::{decrypt_options, format_for, open_error, require_file, store_options};
+use crate::common::{decrypt_options, format_for, open_error, store_options};
 use crate::error::{codes, CliError};
-use crate::keys::{load_config, KeySources};
+use crate::keys::KeySources;
 use crate::tempdir::PrivateDir;
 use sops_core::open_tree;
 use sops_core::store::Format;
@@ -18,8 +18,9 @@ fn decrypt(
     open: &OpenArgs,
     config_path: Option<&Path>,
 ) -> Result<Tree, CliError> {
-    require_file(file)?;
-    let config = load_config(config_path).ok().flatten();
+    // A missing file is "Error reading file" (exit 2), as in sops.
+    // Decryption ignores creation rules, but `stores:` settings apply (see `stores_config`).
+    let config = crate::common::stores_config(config_path)?;
     let options = store_options(config.as_ref(), None);
     let input = crate::io::read_input(Some(file))?;
     let sources = KeySources::from_env();
@@ -60,16 +61,20 @@ fn env_value(node: &Node, key: &str) -> Result<String, CliError> {
     })
 }
 
+/// The command's exit status as sops reports it: its exit code ("exit status N"), or 255 when a
+/// signal ended it (Go's `ExitCode()` is -1 then, which the process exits with).
 fn exit_with(status: std::process::ExitStatus) -> Result<(), CliError> {
     match status.code() {
         Some(0) => Ok(()),
-        Some(code) => Err(CliError::new(code, String::new())),
+        Some(code) => Err(CliError::new(code, format!("exit status {code}"))),
         None => Err(CliError::new(
-            codes::GENERIC,
+            KILLED_BY_SIGNAL,
             format!("command terminated by {status}"),
         )),
     }
 }
+
+const KILLED_BY_SIGNAL: i32 = 255;
 
 pub(crate) fn run_env(args: &ExecEnvArgs, config_path: Option<&Path>) -> Result<(), CliError> {
     let format = format_for(&args.file, args.input_type.as_deref());

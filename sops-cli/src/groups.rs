@@ -27,7 +27,14 @@ pub(crate) fn run(args: &GroupsArgs, config_path: Option<&Path>) -> Result<(), C
     let config = load_config(config_path)?;
     let options = store_options(config.as_ref(), None);
     let sources = KeySources::from_env();
-    let mut opened = open_path(file, format, &options, &OpenArgs::default(), &sources)?;
+    // sops 3.11 reports a data key it cannot get as a plain error here: exit 1, not 128.
+    let mut opened =
+        open_path(file, format, &options, &OpenArgs::default(), &sources).map_err(|e| {
+            match e.code {
+                128 => CliError::new(codes::GENERIC, e.to_string()),
+                _ => e,
+            }
+        })?;
     let metadata = &mut opened.metadata;
     match &args.action {
         GroupsAction::Add { age, pgp, kms, .. } => {
@@ -65,8 +72,20 @@ pub(crate) fn run(args: &GroupsArgs, config_path: Option<&Path>) -> Result<(), C
     }
     let groups = metadata.key_groups.len() as u64;
     if metadata.shamir_threshold > groups {
+        if matches!(args.action, GroupsAction::Delete { .. }) {
+            // sops 3.11 refuses this (exit 1) rather than lowering the threshold.
+            return Err(CliError::new(
+                codes::GENERIC,
+                format!(
+                    "removing this key group will make the Shamir threshold impossible to \
+                     satisfy: Shamir threshold is {}, but we only have {groups} key groups",
+                    metadata.shamir_threshold
+                ),
+            ));
+        }
         metadata.shamir_threshold = groups;
     }
+    crate::common::default_threshold(metadata);
     wrap_data_key(metadata, &opened.data_key, &sources.as_list())?;
     let encrypted = crate::io::read_input(Some(file))?;
     let (tree, _) = format.store_with(&options).load_encrypted(&encrypted)?;

@@ -120,12 +120,6 @@ pub(crate) fn write_output(io: &IoArgs, data: &[u8], kind: OutputKind) -> Result
     }
 }
 
-/// Atomically replaces (or creates) `path` with `data`, keeping an existing file's mode; a new
-/// file gets mode 0600.
-pub(crate) fn replace_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    replace_file_as(path, data, OutputKind::Plaintext)
-}
-
 fn default_mode(kind: OutputKind) -> Option<std::fs::Permissions> {
     #[cfg(unix)]
     {
@@ -150,7 +144,8 @@ fn umask() -> u32 {
         .unwrap_or(0o022)
 }
 
-/// [`replace_file`], where a newly created file's mode depends on what it holds.
+/// Atomically replaces (or creates) `path` with `data`, keeping an existing file's mode; a
+/// newly created file's mode depends on what it holds (see [`OutputKind`]).
 pub(crate) fn replace_file_as(path: &Path, data: &[u8], kind: OutputKind) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

@@ -6,22 +6,29 @@ use crate::config::{self, Config};
 use crate::error::{codes, CliError};
 use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::{parse_recipients, AgeKeySource};
+use sops_keys::kms::KmsKeySource;
+use sops_keys::pgp::PgpKeySource;
+use sops_keys::kms_parse::{parse_arn_list, parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
 use std::path::Path;
 
 /// Every backend this build of sops-rs can use, configured from the environment.
 pub(crate) struct KeySources {
     pub(crate) age: AgeKeySource,
+    pub(crate) kms: KmsKeySource,
+    pub(crate) pgp: PgpKeySource,
 }
 
 impl KeySources {
     pub(crate) fn from_env() -> Self {
         KeySources {
             age: AgeKeySource::from_env(),
+            kms: KmsKeySource::new(),
+            pgp: PgpKeySource::from_env(),
         }
     }
 
     pub(crate) fn as_list(&self) -> Vec<&dyn sops_core::KeySource> {
-        vec![&self.age]
+        vec![&self.age, &self.pgp, &self.kms]
     }
 
     /// Adds to a "could not retrieve the data key" error the places each backend looked.
@@ -47,48 +54,12 @@ fn entry(key_type: &str, field: &str, value: String) -> KeyEntry {
     e
 }
 
-/// Parses `--encryption-context k1:v1,k2:v2` into a mapping node (exit 6 when malformed).
-pub(crate) fn encryption_context(spec: &str) -> Result<sops_core::tree::Mapping, CliError> {
-    let mut context = sops_core::tree::Mapping::default();
-    for pair in spec.split(',').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once(':').ok_or_else(|| {
-            CliError::new(
-                6,
-                format!("invalid KMS encryption context format: {pair:?} is not key:value"),
-            )
-        })?;
-        context.push(k, sops_core::tree::Node::string(v));
-    }
-    Ok(context)
-}
-
-/// KMS entries from `ARN[+ROLE],…` with an optional context and profile.
-pub(crate) fn kms_entries(
-    list: &str,
-    context: Option<&str>,
-    profile: &str,
-) -> Result<Vec<KeyEntry>, CliError> {
-    let ctx = context.map(encryption_context).transpose()?;
-    Ok(split_list(list)
-        .map(|spec| {
-            let (arn, role) = match spec.find("+arn:") {
-                Some(i) => (spec[..i].to_owned(), Some(spec[i + 1..].to_owned())),
-                None => (spec, None),
-            };
-            let mut e = entry("kms", "arn", arn);
-            if let Some(role) = role {
-                e.set_field("role", role);
-            }
-            if let Some(ctx) = ctx.as_ref().filter(|c| !c.items.is_empty()) {
-                e.fields.push((
-                    "context".to_owned(),
-                    sops_core::tree::Node::Mapping(ctx.clone()),
-                ));
-            }
-            e.set_field("aws_profile", profile.to_owned());
-            e
-        })
-        .collect())
+/// KMS entries from `ARN[+ROLE],…` with an optional `--encryption-context` (exit 6 when it is
+/// malformed) and profile.
+pub(crate) fn kms_entries(list: &str, context: Option<&str>, profile: &str) -> Result<Vec<KeyEntry>, CliError> {
+    let context = parse_encryption_context(context.unwrap_or(""))
+        .map_err(|e| CliError::new(INVALID_CONTEXT_EXIT_CODE, e.to_string()))?;
+    Ok(parse_arn_list(list, &context, profile))
 }
 
 /// Recipient entries named by key flags (one group), or `None` when no key flag was given.
@@ -205,13 +176,18 @@ pub(crate) fn encrypt_options(
             "config file not found, or has no creation rules, and no keys provided through command line options\n  hint: pass --age RECIPIENT (or set SOPS_AGE_RECIPIENTS), or add a creation rule to .sops.yaml",
         ));
     }
+    let mut shamir_threshold = if partial.shamir_threshold != 0 {
+        partial.shamir_threshold
+    } else {
+        rule.shamir_threshold
+    };
+    if shamir_threshold == 0 && key_groups.len() > 1 {
+        // As sops 3.11: several groups and no threshold → all groups, written to the file.
+        shamir_threshold = key_groups.len() as u64;
+    }
     Ok(EncryptOptions {
         key_groups,
-        shamir_threshold: if partial.shamir_threshold != 0 {
-            partial.shamir_threshold
-        } else {
-            rule.shamir_threshold
-        },
+        shamir_threshold,
         partial: partial_from_flags(partial)?.or(rule.partial.clone()),
         mac_only_encrypted: partial.mac_only_encrypted || rule.mac_only_encrypted,
     })

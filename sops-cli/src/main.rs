@@ -2,6 +2,7 @@
 //! `sops-keys`. Exit codes and messages follow sops 3.11.
 #![forbid(unsafe_code)]
 
+mod check;
 mod cli;
 mod common;
 mod config;
@@ -17,6 +18,7 @@ mod keys;
 mod rotate;
 mod setunset;
 mod tempdir;
+mod textconv;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
@@ -38,7 +40,7 @@ fn main() {
 }
 
 fn run() -> Result<(), CliError> {
-    let args = match Cli::try_parse() {
+    let args = match Cli::try_parse_from(global_flags_after_subcommand(std::env::args_os())) {
         Ok(args) => args,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -61,8 +63,10 @@ fn run() -> Result<(), CliError> {
         Some(Command::Unset(a)) => setunset::run_unset(&a, config),
         Some(Command::ExecEnv(a)) => exec::run_env(&a, config),
         Some(Command::ExecFile(a)) => exec::run_file(&a, config),
-        Some(Command::Filestatus(a)) => common::filestatus(&a),
+        Some(Command::Filestatus(a)) => common::filestatus(&a, config),
         Some(Command::Groups(a)) => groups::run(&a, config),
+        Some(Command::Check(a)) => check::run(&a, config),
+        Some(Command::DiffTextconv(a)) => textconv::run(&a, config),
         Some(Command::Completion(a)) => {
             clap_complete::generate(
                 a.shell,
@@ -74,6 +78,39 @@ fn run() -> Result<(), CliError> {
         }
         None => legacy(args.legacy, config),
     }
+}
+
+/// `sops --config FILE decrypt …` puts the global flags before the subcommand. clap, told that
+/// top-level arguments conflict with subcommands (for the legacy `sops FILE` forms), would then
+/// take the subcommand's name for the legacy FILE; so leading global flags are moved after a
+/// subcommand name that follows them.
+fn global_flags_after_subcommand(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let mut i = 1;
+    while i < args.len() {
+        let arg = args[i].to_string_lossy();
+        if arg == "--config" {
+            i += 2;
+        } else if arg.starts_with("--config=") || arg == "--disable-version-check" {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    if i == 1 || i >= args.len() {
+        return args;
+    }
+    let name = args[i].to_string_lossy().into_owned();
+    let is_subcommand = Cli::command()
+        .get_subcommands()
+        .any(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name));
+    if is_subcommand {
+        let sub = args.remove(i);
+        args.insert(1, sub);
+    }
+    args
 }
 
 /// `sops -d|-e|-r|--set … FILE`, and a bare `sops FILE` that edits.
@@ -102,6 +139,11 @@ fn legacy(l: cli::LegacyArgs, config: Option<&std::path::Path>) -> Result<(), Cl
         return encrypt::run(&a, config);
     }
     if l.rotate {
+        // sops's main action refuses a missing file with 100 before `-r` runs (the `rotate`
+        // subcommand reports a read error instead, exit 2).
+        if let Some(file) = l.io.file.as_deref() {
+            common::require_file(file)?;
+        }
         let a = cli::RotateArgs {
             io: l.io,
             open: l.open,

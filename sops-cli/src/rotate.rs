@@ -95,6 +95,14 @@ pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Resul
                 .collect()
         })
         .collect();
+    if metadata.key_groups.iter().any(Vec::is_empty) {
+        // sops 3.11: `rotate --rm-age` of the last key of a group is exit 1.
+        return Err(CliError::new(
+            codes::GENERIC,
+            "Could not generate data key: [empty key group provided]",
+        ));
+    }
+    crate::common::default_threshold(metadata);
     let data_key = DataKey::generate();
     wrap_data_key(metadata, &data_key, &sources.as_list())?;
     for (group, times) in metadata.key_groups.iter_mut().zip(created) {
@@ -113,87 +121,161 @@ pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Resul
     emit_encrypted(target, out_format, &options, &opened.tree, &opened.metadata)
 }
 
-fn key_set(groups: &[Vec<KeyEntry>]) -> Vec<Vec<String>> {
-    groups
-        .iter()
-        .map(|g| {
-            let mut ids: Vec<String> = g
-                .iter()
-                .map(|e| format!("{} {}", e.key_type, identity(e)))
-                .collect();
-            ids.sort();
-            ids
+/// sops's `DiffKeyGroups` for one group index: the new group's keys already in the old one
+/// (in the new order), the new ones, and the old ones that go (keys compared by `ToString`).
+struct GroupDiff {
+    common: Vec<String>,
+    added: Vec<String>,
+    removed: Vec<String>,
+}
+
+fn diff_key_groups(old: &[Vec<KeyEntry>], new: &[Vec<KeyEntry>]) -> Vec<GroupDiff> {
+    let ids = |g: Option<&Vec<KeyEntry>>| -> Vec<String> {
+        g.map(|g| g.iter().map(identity).collect())
+            .unwrap_or_default()
+    };
+    (0..old.len().max(new.len()))
+        .map(|i| {
+            let (ours, theirs) = (ids(old.get(i)), ids(new.get(i)));
+            let (common, added) = theirs.iter().cloned().partition(|k| ours.contains(k));
+            let removed = ours.into_iter().filter(|k| !theirs.contains(k)).collect();
+            GroupDiff {
+                common,
+                added,
+                removed,
+            }
         })
         .collect()
 }
 
+/// `updatekeys FILE…`, as sops 3.11: for one file its error (and exit code) is returned as is;
+/// with several, each failure is reported and the command fails at the end.
 pub(crate) fn run_updatekeys(
     args: &UpdateKeysArgs,
     config_path: Option<&Path>,
 ) -> Result<(), CliError> {
-    let config =
-        load_config(config_path)?.ok_or_else(|| CliError::new(61, "config file not found"))?;
+    let config = load_config(config_path)?
+        .ok_or_else(|| CliError::new(codes::GENERIC, "config file not found"))?;
     let options = store_options(Some(&config), None);
     let sources = KeySources::from_env();
+    let mut failed = 0;
     for file in &args.files {
-        let format = format_for(file, args.input_type.as_deref());
-        let rule = config.rule_for(file)?.clone();
-        let mut opened = open_path(file, format, &options, &args.open, &sources)?;
-        let (old, new) = (
-            key_set(&opened.metadata.key_groups),
-            key_set(&rule.key_groups),
-        );
-        if old == new {
-            eprintln!("File {} already up to date", file.display());
-            continue;
+        let result = update_file(args, &config, &options, &sources, file);
+        if args.files.len() == 1 {
+            return result;
         }
-        println!("The following changes will be made to the file's groups:");
-        for (i, group) in new.iter().enumerate() {
-            println!("Group {}", i + 1);
-            let before = old.get(i).cloned().unwrap_or_default();
-            for id in group {
-                println!("    {}{id}", if before.contains(id) { "" } else { "+++ " });
-            }
-            for id in before.iter().filter(|id| !group.contains(id)) {
-                println!("--- {id}");
-            }
+        if let Err(e) = result {
+            eprintln!("{e}");
+            failed += 1;
         }
-        if !args.yes && !confirm()? {
-            println!("Changes have not been applied");
-            continue;
-        }
-        let metadata = &mut opened.metadata;
-        metadata.key_groups = rule.key_groups.clone();
-        let groups = metadata.key_groups.len() as u64;
-        let threshold = if rule.shamir_threshold != 0 {
-            rule.shamir_threshold
-        } else {
-            metadata.shamir_threshold
-        };
-        metadata.shamir_threshold = if groups > 1 {
-            threshold.min(groups)
-        } else {
-            threshold
-        };
-        wrap_data_key(metadata, &opened.data_key, &sources.as_list())?;
-        // Values, MAC and lastmodified are untouched: the tree is written back encrypted as read.
-        let encrypted = crate::io::read_input(Some(file))?;
-        let store = format.store_with(&options);
-        let (tree, _) = store.load_encrypted(&encrypted)?;
-        emit_encrypted(Some(file), format, &options, &tree, &opened.metadata)?;
-        eprintln!("File {} synced with new keys", file.display());
+    }
+    if failed > 0 {
+        return Err(CliError::new(
+            codes::GENERIC,
+            format!("failed updating {failed} key(s)"),
+        ));
     }
     Ok(())
 }
 
+fn update_file(
+    args: &UpdateKeysArgs,
+    config: &crate::config::Config,
+    options: &sops_core::store::StoreOptions,
+    sources: &KeySources,
+    file: &Path,
+) -> Result<(), CliError> {
+    // sops stats the file first: a missing file or a directory is a generic error (exit 1).
+    let meta = std::fs::metadata(file).map_err(|e| {
+        CliError::new(
+            codes::GENERIC,
+            format!("stat {}: {e}", absolute(file).display()),
+        )
+    })?;
+    if meta.is_dir() {
+        return Err(CliError::new(
+            codes::GENERIC,
+            "can't operate on a directory",
+        ));
+    }
+    let format = format_for(file, args.input_type.as_deref());
+    let rule = config.rule_for(file)?.clone();
+    let mut opened = open_path(file, format, options, &args.open, sources)?;
+    let diffs = diff_key_groups(&opened.metadata.key_groups, &rule.key_groups);
+    let keys_change = diffs
+        .iter()
+        .any(|d| !d.added.is_empty() || !d.removed.is_empty());
+    // As sops 3.11: the file's threshold, capped by the number of groups of the rule (the
+    // rule's own shamir_threshold is not used by updatekeys).
+    let old_threshold = opened.metadata.shamir_threshold;
+    let threshold = old_threshold.min(rule.key_groups.len() as u64);
+    if !keys_change && threshold == old_threshold {
+        eprintln!("File {} already up to date", absolute(file).display());
+        return Ok(());
+    }
+    println!("The following changes will be made to the file's groups:");
+    if old_threshold > 0 && old_threshold == threshold {
+        println!("shamir_threshold: {threshold}");
+    } else {
+        if threshold > 0 {
+            println!("+++ shamir_threshold: {threshold}");
+        }
+        if old_threshold > 0 {
+            println!("--- shamir_threshold: {old_threshold}");
+        }
+    }
+    for (i, diff) in diffs.iter().enumerate() {
+        println!("Group {}", i + 1);
+        for k in &diff.common {
+            println!("    {k}");
+        }
+        for k in &diff.added {
+            println!("+++ {k}");
+        }
+        for k in &diff.removed {
+            println!("--- {k}");
+        }
+    }
+    if !args.yes && !confirm()? {
+        eprintln!("File {} left unchanged", absolute(file).display());
+        return Ok(());
+    }
+    let metadata = &mut opened.metadata;
+    metadata.key_groups = rule.key_groups.clone();
+    metadata.shamir_threshold = threshold;
+    crate::common::default_threshold(metadata);
+    wrap_data_key(metadata, &opened.data_key, &sources.as_list())?;
+    // Values, MAC and lastmodified are untouched: the tree is written back encrypted as read.
+    let encrypted = crate::io::read_input(Some(file))?;
+    let store = format.store_with(options);
+    let (tree, _) = store.load_encrypted(&encrypted)?;
+    emit_encrypted(Some(file), format, options, &tree, &opened.metadata)?;
+    eprintln!("File {} synced with new keys", absolute(file).display());
+    Ok(())
+}
+
+fn absolute(file: &Path) -> std::path::PathBuf {
+    std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf())
+}
+
+/// sops's prompt: asks until the answer is `y` or `n`; end of input is an error (exit 1).
 fn confirm() -> Result<bool, CliError> {
     use std::io::Write;
-    print!("Is this okay? (y/n):");
-    let _ = std::io::stdout().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::new(codes::COULD_NOT_READ_INPUT, e.to_string()))?;
-    Ok(line.trim() == "y")
+    loop {
+        print!("Is this okay? (y/n):");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        let read = std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| CliError::new(codes::GENERIC, e.to_string()))?;
+        if read == 0 {
+            return Err(CliError::new(codes::GENERIC, "EOF"));
+        }
+        match line.trim() {
+            "y" => return Ok(true),
+            "n" => return Ok(false),
+            _ => {}
+        }
+    }
 }

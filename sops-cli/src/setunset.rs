@@ -21,6 +21,20 @@ pub(crate) fn split_legacy_set(spec: &str) -> Result<(String, String), CliError>
     }
 }
 
+/// An empty path would replace (or remove) the whole document. sops 3.11 panics on it (exit
+/// 2, file untouched); sops-rs refuses it with the same exit code.
+fn require_steps(steps: &[Step]) -> Result<(), CliError> {
+    if steps.is_empty() {
+        return Err(CliError::new(
+            EMPTY_PATH,
+            "the path is empty: name at least one key or index, e.g. '[\"key\"]'",
+        ));
+    }
+    Ok(())
+}
+
+const EMPTY_PATH: i32 = 2;
+
 /// Converts a JSON value as sops does: numbers become floats, objects become mappings.
 fn json_to_node(value: serde_json::Value) -> Node {
     use serde_json::Value;
@@ -181,6 +195,7 @@ fn change(
 pub(crate) fn run_set(args: &SetArgs, config_path: Option<&Path>) -> Result<(), CliError> {
     let steps = parse_path(&args.path)
         .map_err(|_| CliError::new(INVALID_SET_FORMAT, "Invalid --set format"))?;
+    require_steps(&steps)?;
     let text = if args.value_stdin {
         let mut s = String::new();
         std::io::stdin()
@@ -215,6 +230,7 @@ pub(crate) fn run_set(args: &SetArgs, config_path: Option<&Path>) -> Result<(), 
 
 pub(crate) fn run_unset(args: &UnsetArgs, config_path: Option<&Path>) -> Result<(), CliError> {
     let steps = parse_path(&args.path)?;
+    require_steps(&steps)?;
     let idempotent = args.idempotent;
     let shown: String = steps
         .iter()

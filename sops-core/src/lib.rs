@@ -64,9 +64,9 @@ pub mod tree;
 mod walk;
 
 pub use engine::{
-    decrypt_file, decrypt_tree, decrypt_tree_stashing, encrypt_file, encrypt_tree, encrypt_tree_reusing,
-    new_metadata, open_file, open_tree, seal_tree, OpenedFile,
-    unwrap_data_key, wrap_data_key, DecryptOptions, EncryptOptions, SOPS_VERSION,
+    decrypt_file, decrypt_tree, decrypt_tree_stashing, encrypt_file, encrypt_tree,
+    encrypt_tree_reusing, new_metadata, open_file, open_tree, seal_tree, unwrap_data_key,
+    wrap_data_key, DecryptOptions, EncryptOptions, OpenedFile, SOPS_VERSION,
 };
 pub use error::{Error, ErrorKind};
 pub use keysource::{KeyEntry, KeyError, KeySource};

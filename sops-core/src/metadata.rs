@@ -391,7 +391,9 @@ impl Metadata {
     ///
     /// One group is written as top-level key lists, several as `key_groups` (where `hc_vault`
     /// and `age` are always present, empty ones as `empty_lists`). Entries of types sops does
-    /// not know follow `age`. `version` is always written, as "" when unknown.
+    /// not know follow `age`. A single group holding such entries is written as `key_groups`
+    /// too: [`Metadata::from_mapping`] reads unknown types only there, so top-level lists would
+    /// lose them. `version` is always written, as "" when unknown.
     pub fn to_mapping(&self, empty_lists: EmptyListStyle) -> Mapping {
         let mut out = Mapping::default();
         if self.shamir_threshold != 0 {
@@ -400,7 +402,13 @@ impl Metadata {
         }
         let single: &[KeyEntry] = match self.key_groups.as_slice() {
             [] => &[],
-            [group] => group,
+            [group]
+                if group
+                    .iter()
+                    .all(|e| KEY_TYPES_LOAD_ORDER.contains(&e.key_type.as_str())) =>
+            {
+                group
+            }
             groups => {
                 let mut seq = Sequence::default();
                 for group in groups {

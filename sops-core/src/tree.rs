@@ -9,6 +9,16 @@
 use crate::secret::{SecretBytes, SecretText};
 use std::fmt;
 
+/// The deepest nesting of mappings and sequences the stores accept (the top-level mapping is
+/// level 1); deeper input is refused as invalid.
+///
+/// Trees are walked, written, compared and dropped recursively, about 1 KiB of stack per level
+/// in a debug build. go-yaml and Go's `encoding/json` stop at 10000 levels, which would
+/// overflow the 2 MiB stack of a spawned thread (and in a debug build even the 8 MiB main
+/// thread); 1000 levels fit in either with room to spare. YAML aliases count with the depth of
+/// the node they repeat.
+pub const MAX_DEPTH: usize = 1000;
+
 /// A scalar leaf.
 #[derive(Clone, PartialEq)]
 pub enum Scalar {

@@ -59,7 +59,9 @@ impl PathPolicy {
         Ok(PathPolicy { rule })
     }
 
-    fn key_matches(&self, key: &str) -> bool {
+    /// True when the mapping key `key` matches the rule's suffix or key regex (the walk counts
+    /// such keys on the path to a leaf; comment rules match no key).
+    pub fn key_matches(&self, key: &str) -> bool {
         match &self.rule {
             Rule::UnencryptedSuffix(s) | Rule::EncryptedSuffix(s) => {
                 !s.is_empty() && key.ends_with(s.as_str())
@@ -69,7 +71,10 @@ impl PathPolicy {
         }
     }
 
-    fn should_encrypt(
+    /// Whether a leaf (or, with `is_comment`, the last comment of `comments`) is encrypted:
+    /// `matching_keys` counts the keys on its path that [`PathPolicy::key_matches`], and
+    /// `comments` holds the comments seen so far at each open mapping or sequence level.
+    pub fn should_encrypt(
         &self,
         matching_keys: usize,
         comments: &[Vec<String>],
@@ -251,7 +256,11 @@ impl<'a> Walker<'a> {
     fn open(&mut self, text: &str) -> Result<crate::cipher::DecryptedValue, Error> {
         let decrypted = self.cipher.decrypt(text, self.aad())?;
         if let Some(stash) = self.stash.as_deref_mut() {
-            let aad = if self.aad.is_empty() { &b":"[..] } else { self.aad.as_bytes() };
+            let aad = if self.aad.is_empty() {
+                &b":"[..]
+            } else {
+                self.aad.as_bytes()
+            };
             let slot = IvStash::slot(decrypted.value_type, aad, &decrypted.plaintext);
             stash.ivs.insert(slot, decrypted.iv);
         }

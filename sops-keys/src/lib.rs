@@ -7,6 +7,15 @@
 //! `SOPS_AGE_KEY_CMD`, `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`
 //! and `~/.config/sops/age/keys.txt` (see [`age_identities`]).
 //!
+//! With the `kms` feature, `kms::KmsKeySource` wraps the data key with AWS KMS (`kms` entries:
+//! `arn`, `role`, `context`, `created_at`, `enc`, `aws_profile`), and `kms_parse` reads
+//! `--kms`/`SOPS_KMS_ARN` lists and `--encryption-context` as sops does.
+//!
+//! With the `pgp` feature, `pgp::PgpKeySource` wraps the data key for OpenPGP keys (`pgp`
+//! entries: `created_at`, `enc`, `fp`): natively with sequoia from key files
+//! (`SOPS_PGP_KEY_FILE`, a sops-rs extension) and legacy GnuPG keyrings, else through the
+//! `gpg` binary (`SOPS_GPG_EXEC`, `GNUPGHOME`) and its agent, as sops 3.11 does.
+//!
 //! # Example
 //!
 //! Wrap a data key for a recipient and unwrap it again with the matching identity. Real
@@ -39,3 +48,17 @@
 pub mod age;
 pub mod age_identities;
 mod age_sources;
+#[cfg(feature = "kms")]
+pub mod kms;
+#[cfg(feature = "kms")]
+mod kms_client;
+#[cfg(feature = "kms")]
+pub mod kms_parse;
+#[cfg(feature = "pgp")]
+pub mod pgp;
+#[cfg(feature = "pgp")]
+mod pgp_gpg;
+#[cfg(feature = "pgp")]
+mod pgp_keyring;
+#[cfg(feature = "pgp")]
+mod pgp_native;

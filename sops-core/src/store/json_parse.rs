@@ -2,16 +2,14 @@
 //!
 //! It reads what Go's `encoding/json` decoder accepts and builds what sops 3.11 builds from it:
 //! duplicate keys stay separate items in file order, every number becomes a float64, invalid
-//! UTF-8 and lone surrogate escapes become U+FFFD. The parser is iterative (an explicit stack,
-//! depth capped at Go's 10000), so hostile nesting cannot overflow the thread's stack; errors
-//! name the line and column.
+//! UTF-8 and lone surrogate escapes become U+FFFD. The parser is iterative (an explicit stack),
+//! and the depth is capped at [`MAX_DEPTH`] (Go allows 10000, more than the recursive walks of
+//! the tree can take on a small stack), so hostile nesting cannot overflow the thread's stack;
+//! errors name the line and column.
 
 use crate::error::{Error, ErrorKind};
 use crate::secret::SecretText;
-use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence};
-
-/// Go's `encoding/json` nesting limit.
-const MAX_DEPTH: usize = 10_000;
+use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, MAX_DEPTH};
 
 /// An open container: its items so far, and for a mapping the key of the value being read.
 enum Frame {
@@ -120,7 +118,9 @@ pub(super) fn parse_document(input: &[u8]) -> Result<Mapping, Error> {
             Value::Done(node) => push_value(top, node),
             Value::Open(frame) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(p.error("the JSON nesting exceeds 10000 levels"));
+                    return Err(p.error(&format!(
+                        "the JSON nesting exceeds {MAX_DEPTH} levels (objects and arrays nested deeper are refused)"
+                    )));
                 }
                 stack.push(frame);
             }

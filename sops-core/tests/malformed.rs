@@ -1,0 +1,361 @@
+//! The malformed-input corpus against the stores and the engine: never a panic, never a stack
+//! overflow, never a hang, and every refusal an error with a message and a sops exit code.
+//!
+//! The corpus is `tests/data/malformed/` (small files written by `generate.py`, listed in its
+//! `MANIFEST.tsv`) plus the big inputs of `tests/data/malformed/big.rs`, built here. Each input
+//! runs on its own thread with a 2 MiB stack (what `std::thread::spawn` gives by default, the
+//! smallest stack a library caller is likely to use) and a 10 s deadline. It goes through:
+//!
+//! * `load_plain`, and for what loads: `emit_plain`, `emit_value`, and a whole encryption and
+//!   decryption with a toy key source (the engine's walk, MAC and metadata);
+//! * `load_encrypted`, `Metadata::from_mapping`, the MAC's additional data, and a decryption
+//!   with a random data key (the value parser and cipher on damaged `ENC[…]` values) and with
+//!   the toy key source (which holds no key for these files).
+//!
+//! A few inputs also have a documented outcome (the depth limit, go-yaml's aliasing rule).
+
+#[path = "data/malformed/big.rs"]
+mod big;
+
+use sops_core::store::Format;
+use sops_core::tree::MAX_DEPTH;
+use sops_core::{
+    decrypt_file, decrypt_tree, encrypt_file, DataKey, DecryptOptions, EncryptOptions, Error,
+    KeyEntry, KeyError, KeySource, Metadata, SecretBytes,
+};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(10);
+const STACK: usize = 2 << 20;
+
+/// The exit codes sops 3.11 uses (`cmd/sops/codes`) that a store or the engine can produce.
+const SOPS_CODES: &[i32] = &[1, 2, 3, 4, 21, 23, 24, 25, 51, 52, 91, 92, 111, 128, 203];
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/malformed")
+}
+
+/// The committed files, sorted (the generator, its helper and the manifest excluded).
+fn corpus_files() -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(corpus_dir())
+        .expect("tests/data/malformed exists")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            !matches!(&*name, "generate.py" | "big.rs" | "MANIFEST.tsv")
+        })
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&p).unwrap();
+            (name, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Insecure: "wraps" the data key by hex-encoding it (as in the crate's example).
+struct CleartextKey;
+
+impl KeySource for CleartextKey {
+    fn key_type(&self) -> &str {
+        "age"
+    }
+    fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {
+        let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        entry.set_field("enc", hex);
+        Ok(())
+    }
+    fn unwrap(&self, entry: &KeyEntry) -> Option<Result<SecretBytes, KeyError>> {
+        let hex = entry.field("enc")?;
+        if hex.len() % 2 != 0 || !hex.is_ascii() {
+            return None;
+        }
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        Some(Ok(SecretBytes::new(bytes)))
+    }
+}
+
+/// A refusal must say something and carry one of sops's exit codes.
+fn check_error(step: &str, e: &Error, log: &mut Vec<String>) -> Result<(), String> {
+    if e.message().trim().is_empty() {
+        return Err(format!("{step}: an error without a message"));
+    }
+    if !SOPS_CODES.contains(&e.exit_code()) {
+        return Err(format!(
+            "{step}: exit code {} is not one of sops's: {e}",
+            e.exit_code()
+        ));
+    }
+    log.push(format!(
+        "{step}: {} ({})",
+        first_line(&e.to_string()),
+        e.exit_code()
+    ));
+    Ok(())
+}
+
+fn first_line(s: &str) -> String {
+    let line = s.lines().next().unwrap_or("");
+    line.chars().take(160).collect()
+}
+
+/// Runs every step on one input; returns what happened, one line per step, or the first
+/// broken promise.
+fn exercise(name: &str, input: &[u8]) -> Result<Vec<String>, String> {
+    let format = Format::from_path(Path::new(name));
+    let store = format.store();
+    let mut log = Vec::new();
+    let source = CleartextKey;
+    let sources: [&dyn KeySource; 1] = [&source];
+
+    match store.load_plain(input) {
+        Ok(tree) => {
+            log.push("load_plain: ok".to_owned());
+            if let Err(e) = store.emit_plain(&tree) {
+                check_error("emit_plain", &e, &mut log)?;
+            }
+            if let Some(branch) = tree.branches.first() {
+                for (_, value) in branch.pairs().take(16) {
+                    if let Err(e) = store.emit_value(value) {
+                        check_error("emit_value", &e, &mut log)?;
+                    }
+                }
+            }
+            let mut recipient = KeyEntry::new("age");
+            recipient.set_field("recipient", "toy");
+            let options = EncryptOptions {
+                key_groups: vec![vec![recipient]],
+                ..Default::default()
+            };
+            match encrypt_file(input, format, &sources, &options) {
+                Ok(encrypted) => {
+                    log.push("encrypt_file: ok".to_owned());
+                    match decrypt_file(&encrypted, format, &sources, &DecryptOptions::default()) {
+                        Ok(_) => log.push("decrypt_file of that: ok".to_owned()),
+                        Err(e) => {
+                            check_error("decrypt_file of the encrypted output", &e, &mut log)?
+                        }
+                    }
+                }
+                Err(e) => check_error("encrypt_file", &e, &mut log)?,
+            }
+        }
+        Err(e) => check_error("load_plain", &e, &mut log)?,
+    }
+
+    match store.load_encrypted(input) {
+        Ok((tree, node)) => match Metadata::from_mapping(&node) {
+            Ok(metadata) => {
+                if let Err(e) = metadata.mac_aad() {
+                    check_error("mac_aad", &e, &mut log)?;
+                }
+                let mut copy = tree.clone();
+                match decrypt_tree(&mut copy, &metadata, &DataKey::generate(), false) {
+                    Ok(()) => log.push("decrypt_tree with a random key: ok".to_owned()),
+                    Err(e) => check_error("decrypt_tree with a random key", &e, &mut log)?,
+                }
+                match decrypt_file(input, format, &sources, &DecryptOptions::default()) {
+                    Ok(_) => return Err("decrypt_file succeeded without the key".to_owned()),
+                    Err(e) => check_error("decrypt_file", &e, &mut log)?,
+                }
+            }
+            Err(e) => check_error("Metadata::from_mapping", &e, &mut log)?,
+        },
+        Err(e) => check_error("load_encrypted", &e, &mut log)?,
+    }
+    Ok(log)
+}
+
+/// [`exercise`] on a thread with a 2 MiB stack, panics caught, within the deadline.
+fn run(name: &str, input: Vec<u8>) -> Result<Vec<String>, String> {
+    let (tx, rx) = mpsc::channel();
+    let thread_name = name.to_owned();
+    let started = Instant::now();
+    std::thread::Builder::new()
+        .name(thread_name.clone())
+        .stack_size(STACK)
+        .spawn(move || {
+            let result = std::panic::catch_unwind(|| exercise(&thread_name, &input))
+                .unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    Err(format!("PANIC: {what}"))
+                });
+            let _ = tx.send(result);
+        })
+        .expect("spawn a thread");
+    match rx.recv_timeout(DEADLINE) {
+        Ok(result) => result,
+        Err(_) => Err(format!(
+            "no result within {DEADLINE:?} (a hang?) after {:?}",
+            started.elapsed()
+        )),
+    }
+}
+
+/// Runs `inputs`; fails listing every broken promise. Returns each input's log.
+fn run_all(inputs: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<String>)> {
+    assert!(!inputs.is_empty());
+    let mut failures = Vec::new();
+    let mut logs = Vec::new();
+    for (name, input) in inputs {
+        match run(&name, input) {
+            Ok(log) => {
+                // Shown with --nocapture: what each input did.
+                println!("{name}:\n  {}", log.join("\n  "));
+                logs.push((name, log))
+            }
+            Err(failure) => failures.push(format!("{name}: {failure}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} input(s) broke a promise:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    logs
+}
+
+fn log_of<'a>(logs: &'a [(String, Vec<String>)], name: &str) -> String {
+    logs.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, log)| log.join("\n"))
+        .unwrap_or_else(|| panic!("{name} is not in the corpus"))
+}
+
+fn assert_refused(logs: &[(String, Vec<String>)], name: &str, step: &str, message: &str) {
+    let log = log_of(logs, name);
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with(step) && l.contains(message)),
+        "{name}: expected `{step}` to fail with {message:?}; what happened:\n{log}"
+    );
+}
+
+#[test]
+fn corpus_has_at_least_fifty_files_and_a_manifest() {
+    let files = corpus_files();
+    assert!(files.len() >= 50, "only {} malformed files", files.len());
+    let manifest = std::fs::read_to_string(corpus_dir().join("MANIFEST.tsv")).unwrap();
+    for (name, _) in &files {
+        assert!(
+            manifest.lines().any(|l| l.split('\t').next() == Some(name)),
+            "{name} is not in MANIFEST.tsv: rerun generate.py"
+        );
+    }
+}
+
+#[test]
+fn committed_malformed_files_fail_cleanly() {
+    let logs = run_all(corpus_files());
+    // Documented outcomes.
+    for (name, step, message) in [
+        (
+            "yaml-alias-bomb.yaml",
+            "load_plain",
+            "document contains excessive aliasing",
+        ),
+        (
+            "yaml-alias-deep.yaml",
+            "load_plain",
+            "exceeded max depth of 1000",
+        ),
+        (
+            "yaml-deep-block-1001.yaml",
+            "load_plain",
+            "exceeded max depth of 1000",
+        ),
+        (
+            "yaml-deep-flow-300.yaml",
+            "load_plain",
+            "recursion limit exceeded",
+        ),
+        (
+            "json-deep-1001.json",
+            "load_plain",
+            "nesting exceeds 1000 levels",
+        ),
+        ("yaml-invalid-utf8.yaml", "load_plain", "not valid UTF-8"),
+        ("yaml-huge-uint.yaml", "load_plain", "uint64"),
+        (
+            "enc-bad-base64-data.yaml",
+            "decrypt_tree with a random key",
+            "base64",
+        ),
+        ("enc-unknown-type.yaml", "decrypt_tree with a random key", "unknown datatype"),
+        (
+            "meta-version-number.yaml",
+            "Metadata::from_mapping",
+            "version",
+        ),
+        (
+            "meta-two-partial-rules.yaml",
+            "Metadata::from_mapping",
+            "more than one",
+        ),
+    ] {
+        assert_refused(&logs, name, step, message);
+    }
+}
+
+#[test]
+fn big_malformed_inputs_fail_cleanly() {
+    let inputs = big::big_inputs()
+        .into_iter()
+        .map(|(n, b)| (n.to_owned(), b))
+        .collect();
+    let logs = run_all(inputs);
+    for (name, message) in [
+        ("big-yaml-deep-flow-100k.yaml", "recursion limit exceeded"),
+        (
+            "big-yaml-deep-block-100k.yaml",
+            "exceeded max depth of 1000",
+        ),
+        ("big-yaml-deep-map-3000.yaml", "exceeded max depth of 1000"),
+        (
+            "big-yaml-deep-flow-map-100k.yaml",
+            "recursion limit exceeded",
+        ),
+        (
+            "big-json-deep-object-100k.json",
+            "nesting exceeds 1000 levels",
+        ),
+        (
+            "big-json-deep-array-100k.json",
+            "nesting exceeds 1000 levels",
+        ),
+        ("big-json-deep-9999.json", "nesting exceeds 1000 levels"),
+        (
+            "big-yaml-wide-alias.yaml",
+            "document contains excessive aliasing",
+        ),
+    ] {
+        assert_refused(&logs, name, "load_plain", message);
+    }
+}
+
+#[test]
+fn documents_at_the_depth_limit_round_trip_on_a_small_stack() {
+    let inputs: Vec<(String, Vec<u8>)> = big::deep_valid_inputs(MAX_DEPTH)
+        .into_iter()
+        .map(|(n, b)| (n.to_owned(), b))
+        .collect();
+    let logs = run_all(inputs);
+    for (name, log) in &logs {
+        assert!(
+            log.iter().any(|l| l == "decrypt_file of that: ok"),
+            "{name} at depth {MAX_DEPTH} must encrypt and decrypt:\n{}",
+            log.join("\n")
+        );
+    }
+}

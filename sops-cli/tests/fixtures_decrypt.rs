@@ -7,8 +7,8 @@
 //!   `sops decrypt` prints for each is in `fixtures/spec-examples/expected/<name>.decrypted`
 //!   (computed with sops 3.11.0 by `fixtures/regen.sh --spec-expected`).
 //!
-//! The rows are split by what sops-rs supports: YAML and JSON with age keys run now; dotenv,
-//! INI and binary files (issue 3) and PGP keys (issue 4) are in their own, ignored, tests. The
+//! The rows are split by store and key type: YAML and JSON with age keys; dotenv,
+//! INI and binary files and PGP keys are in their own tests. The
 //! reference sops is run on every row as well, which proves that the fixtures and the way these
 //! tests pass keys are right, so a failure below is a failure of sops-rs.
 
@@ -246,13 +246,11 @@ fn yaml_and_json_age_fixtures_decrypt_byte_identical() {
 }
 
 #[test]
-#[ignore = "issue 3: dotenv/ini/binary stores"]
 fn dotenv_fixtures_decrypt_byte_identical() {
     decrypt_rows(Tool::SopsRs, Group::OtherStore(Store::Dotenv));
 }
 
 #[test]
-#[ignore = "issue 3: dotenv/ini/binary stores"]
 fn ini_fixtures_decrypt_byte_identical() {
     decrypt_rows(Tool::SopsRs, Group::OtherStore(Store::Ini));
 }
@@ -261,13 +259,11 @@ fn ini_fixtures_decrypt_byte_identical() {
 /// `.json` name, `sops decrypt` reads it back with the JSON store and prints `{"data": "…"}` with
 /// the invalid UTF-8 bytes as `\ufffd`, which is what `binary-age.plain.bin` holds.
 #[test]
-#[ignore = "issue 3: dotenv/ini/binary stores"]
 fn binary_fixtures_decrypt_byte_identical() {
     decrypt_rows(Tool::SopsRs, Group::OtherStore(Store::Binary));
 }
 
 #[test]
-#[ignore = "issue 4: PGP"]
 fn pgp_fixtures_decrypt_byte_identical() {
     decrypt_rows(Tool::SopsRs, Group::Pgp);
 }
@@ -353,25 +349,21 @@ fn spec_examples_yaml_json_decrypt_like_sops() {
 }
 
 #[test]
-#[ignore = "issue 3: dotenv/ini/binary stores"]
 fn spec_example_dotenv_decrypts_like_sops() {
     decrypt_spec_examples(Tool::SopsRs, SPEC_DOTENV);
 }
 
 #[test]
-#[ignore = "issue 3: dotenv/ini/binary stores"]
 fn spec_example_ini_decrypts_like_sops() {
     decrypt_spec_examples(Tool::SopsRs, SPEC_INI);
 }
 
 #[test]
-#[ignore = "issue 3: dotenv/ini/binary stores"]
 fn spec_example_binary_decrypts_like_sops() {
     decrypt_spec_examples(Tool::SopsRs, SPEC_BINARY);
 }
 
 #[test]
-#[ignore = "issue 4: PGP"]
 fn spec_examples_shamir_with_pgp_decrypt_like_sops() {
     decrypt_spec_examples(Tool::SopsRs, SPEC_PGP);
 }

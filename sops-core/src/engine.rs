@@ -316,10 +316,13 @@ pub fn seal_tree(
             "file cannot be completely empty, it must contain at least one document",
         ));
     }
-    if tree.branches[0].get("sops").is_some() {
+    let first = &tree.branches[0];
+    let has_metadata = first.get("sops").is_some()
+        || (format == Format::Dotenv && first.pairs().any(|(k, _)| k.starts_with("sops_")));
+    if has_metadata {
         return Err(Error::new(
             ErrorKind::AlreadyEncrypted,
-            "the file already has a top-level `sops` key: it is already encrypted",
+            "the file already has sops metadata (a top-level `sops` key, or `sops_` keys in dotenv): it is already encrypted",
         )
         .with_hint("use `sops-rs rotate` or `updatekeys` to change an encrypted file's keys"));
     }

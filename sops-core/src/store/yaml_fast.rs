@@ -23,6 +23,20 @@ fn fb(_site: u32) -> Fallback {
 #[derive(Debug)]
 pub(crate) struct Fallback;
 
+/// Why a streaming scan stopped.
+pub(crate) enum Stop<E> {
+    /// The input needs the full parser.
+    Fallback,
+    /// The consumer of the events failed.
+    Sink(E),
+}
+
+impl<E> From<Fallback> for Stop<E> {
+    fn from(_: Fallback) -> Self {
+        Stop::Fallback
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Map,
@@ -73,19 +87,37 @@ fn is_indicator_start(b: u8) -> bool {
 
 impl<'a> FastScanner<'a> {
     /// Scans `src`; `Err(Fallback)` when it needs the full parser.
+    #[cfg(test)]
     pub(crate) fn scan(src: &'a str) -> Result<Vec<(Event<'a>, Span)>, Fallback> {
+        let mut all = Vec::new();
+        let result = Self::scan_into(src, &mut |events| {
+            all.append(events);
+            Ok::<(), ()>(())
+        });
+        match result {
+            Ok(()) => Ok(all),
+            Err(_) => Err(Fallback),
+        }
+    }
+
+    /// Scans `src`, handing the events to `sink` a line at a time (so they are never all in
+    /// memory at once). Stops with [`Stop::Fallback`] when the full parser is needed, or with
+    /// the sink's own error.
+    pub(crate) fn scan_into<E>(
+        src: &'a str,
+        sink: &mut dyn FnMut(&mut Vec<(Event<'a>, Span)>) -> Result<(), E>,
+    ) -> Result<(), Stop<E>> {
         if !src.is_ascii() || src.contains('\r') || src.contains('\t') {
-            return Err(fb(2));
+            return Err(Stop::Fallback);
         }
         let mut s = FastScanner {
             src,
             line_starts: Vec::new(),
-            events: Vec::with_capacity(src.len() / 16),
+            events: Vec::with_capacity(64),
             stack: Vec::new(),
             last_line: std::cell::Cell::new(0),
         };
-        s.run()?;
-        Ok(s.events)
+        s.run(sink)
     }
 
     fn mark(&self, index: usize) -> Marker {
@@ -110,7 +142,10 @@ impl<'a> FastScanner<'a> {
         self.events.push((event, span));
     }
 
-    fn run(&mut self) -> Result<(), Fallback> {
+    fn run<E>(
+        &mut self,
+        sink: &mut dyn FnMut(&mut Vec<(Event<'a>, Span)>) -> Result<(), E>,
+    ) -> Result<(), Stop<E>> {
         let src = self.src;
         let mut pos = 0;
         while pos < src.len() {
@@ -132,7 +167,7 @@ impl<'a> FastScanner<'a> {
             }
             if content.starts_with("---") {
                 if content != "---" {
-                    return Err(fb(3));
+                    return Err(fb(3).into());
                 }
                 self.close_all(start)?;
                 if doc_open {
@@ -143,13 +178,15 @@ impl<'a> FastScanner<'a> {
                 continue;
             }
             if content.starts_with("...") || content.starts_with('%') {
-                return Err(fb(4));
+                return Err(fb(4).into());
             }
             if !doc_open {
                 self.push(Event::DocumentStart(false), start + indent, start + indent);
                 doc_open = true;
             }
             line = self.entry(start + indent, indent, content, line)?;
+            sink(&mut self.events).map_err(Stop::Sink)?;
+            self.events.clear();
         }
         let eof = src.len();
         self.close_all(eof)?;
@@ -157,6 +194,7 @@ impl<'a> FastScanner<'a> {
             self.push(Event::DocumentEnd, eof, eof);
         }
         self.push(Event::StreamEnd, eof, eof);
+        sink(&mut self.events).map_err(Stop::Sink)?;
         Ok(())
     }
 

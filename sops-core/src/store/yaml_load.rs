@@ -160,10 +160,20 @@ impl<'a> Loader<'a> {
         }
     }
 
-    pub(crate) fn load(self) -> Result<Vec<Mapping>, Error> {
-        match super::yaml_fast::FastScanner::scan(self.src) {
-            Ok(events) => self.feed_all(events.into_iter().map(Ok)),
-            Err(super::yaml_fast::Fallback) => self.load_with_parser(),
+    pub(crate) fn load(mut self) -> Result<Vec<Mapping>, Error> {
+        use super::yaml_fast::{FastScanner, Stop};
+        let (src, check_duplicates) = (self.src, self.check_duplicates);
+        let scanned = FastScanner::scan_into(src, &mut |events| {
+            for (event, span) in events.drain(..) {
+                self.feed(event, span)?;
+            }
+            Ok(())
+        });
+        match scanned {
+            Ok(()) => self.finish(),
+            Err(Stop::Sink(e)) => Err(e),
+            // Start over with the full parser; what was built so far is dropped.
+            Err(Stop::Fallback) => Loader::new(src, check_duplicates).load_with_parser(),
         }
     }
 
@@ -181,23 +191,32 @@ impl<'a> Loader<'a> {
     ) -> Result<Vec<Mapping>, Error> {
         for next in events {
             let (event, span) = next?;
-            self.scan_comments(&span);
-            self.place_comments(&event, &span);
-            let start = self.byte_offset(span.start.index());
-            let closes_flow = matches!(event, Event::MappingEnd | Event::SequenceEnd)
-                && matches!(self.src.as_bytes().get(start), Some(b'}' | b']'));
-            let end = match &event {
-                Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) => {
-                    self.quoted_end(start)
-                }
-                // saphyr's span of a flow end runs on over a trailing comment.
-                _ if closes_flow => start + 1,
-                _ => self.byte_offset(span.end.index()),
-            };
-            self.handle(event, &span)?;
-            self.after_flow_end = closes_flow;
-            self.prev_end = self.prev_end.max(end);
+            self.feed(event, span)?;
         }
+        self.finish()
+    }
+
+    fn feed(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
+        self.scan_comments(&span);
+        self.place_comments(&event, &span);
+        let start = self.byte_offset(span.start.index());
+        let closes_flow = matches!(event, Event::MappingEnd | Event::SequenceEnd)
+            && matches!(self.src.as_bytes().get(start), Some(b'}' | b']'));
+        let end = match &event {
+            Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) => {
+                self.quoted_end(start)
+            }
+            // saphyr's span of a flow end runs on over a trailing comment.
+            _ if closes_flow => start + 1,
+            _ => self.byte_offset(span.end.index()),
+        };
+        self.handle(event, &span)?;
+        self.after_flow_end = closes_flow;
+        self.prev_end = self.prev_end.max(end);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Vec<Mapping>, Error> {
         if self.branches.is_empty() && !self.src.trim().is_empty() {
             return Err(invalid(
                 "EOF: the file holds no YAML document (only comments?)",

@@ -171,6 +171,9 @@ fn analyze(value: &str) -> Analysis {
 /// The style go-yaml ends up with for a string value (`simple_key` for mapping keys), after the
 /// encoder's first choice and the emitter's corrections.
 pub(crate) fn string_style(value: &str, simple_key: bool) -> Style {
+    if is_plain_enc_value(value) {
+        return Style::Plain;
+    }
     let resolves_to_string = matches!(resolve_plain_or_str(value), Resolved::Str);
     if resolves_to_string
         && has_plain_charset(value)
@@ -200,6 +203,17 @@ pub(crate) fn string_style(value: &str, simple_key: bool) -> Style {
         style = Style::DoubleQuoted;
     }
     style
+}
+
+/// An `ENC[AES256_GCM,…]` value as sops writes it: base64 fields and `,:[]_` only, which go-yaml
+/// always writes plain.
+fn is_plain_enc_value(value: &str) -> bool {
+    value.starts_with("ENC[AES256_GCM,data:")
+        && value.ends_with(']')
+        && value.bytes().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, b'+' | b'/' | b'=' | b',' | b':' | b'[' | b']' | b'_')
+        })
 }
 
 /// A word of letters, digits and `_-./@` starting with a letter or digit: nothing in it can

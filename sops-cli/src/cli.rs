@@ -15,6 +15,9 @@ pub(crate) struct Cli {
     /// Accepted for compatibility; sops-rs never checks for updates.
     #[arg(long = "disable-version-check", global = true, hide = true)]
     pub(crate) disable_version_check: bool,
+    /// Accepted for compatibility (helm-secrets users pass it in HELM_SECRETS_BACKEND_ARGS).
+    #[arg(long, global = true, hide = true)]
+    pub(crate) verbose: bool,
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
     #[command(flatten)]
@@ -54,6 +57,10 @@ pub(crate) enum Command {
     /// git textconv driver: print a SOPS file decrypted, or as it is when that is impossible.
     #[command(name = "diff-textconv")]
     DiffTextconv(DiffTextconvArgs),
+    /// Helm: helm-secrets' commands (encrypt, decrypt, edit, …), `install-plugin` for
+    /// `-f secrets://FILE`, and any helm command line run with decrypted values.
+    #[command(disable_help_flag = true)]
+    Helm(HelmArgs),
 }
 
 /// Where data comes from and goes to.
@@ -405,6 +412,15 @@ pub(crate) struct DiffTextconvArgs {
     pub(crate) input_type: Option<String>,
     /// The file git passes.
     pub(crate) file: PathBuf,
+}
+
+/// `sops-rs helm ARGS…`: parsed by the Helm module (`helm.rs`), because most of it is a helm
+/// command line to pass on.
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct HelmArgs {
+    /// `help`, a helm-secrets command, or a helm command line (`template CHART -f FILE …`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub(crate) args: Vec<std::ffi::OsString>,
 }
 
 /// The legacy flag forms: no subcommand, an action flag and a file.

@@ -43,15 +43,17 @@ fn env_value(node: &Node, key: &str) -> Result<String, CliError> {
         Node::Scalar(Scalar::Int(i)) => i.to_string(),
         Node::Scalar(Scalar::Bool(b)) => b.to_string(),
         Node::Scalar(Scalar::Float(f)) => {
-            let s = format!("{f}");
-            if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
-                s
+            // FormatFloat(v, 'G', -1, 64), with ".0" added when it reads like an integer.
+            let s = go_float_g(*f);
+            if f.is_finite() && !s.contains(['.', 'E']) {
+                format!("{f:.1}")
             } else {
-                format!("{s}.0")
+                s
             }
         }
         Node::Scalar(Scalar::Time(t)) => t.rfc3339_seconds(),
-        Node::Scalar(Scalar::Null) => String::new(),
+        // Go's `%v` of nil.
+        Node::Scalar(Scalar::Null) => "<nil>".to_owned(),
         _ => {
             return Err(CliError::new(
                 codes::GENERIC,
@@ -63,6 +65,26 @@ fn env_value(node: &Node, key: &str) -> Result<String, CliError> {
 
 /// The command's exit status as sops reports it: its exit code ("exit status N"), or 255 when a
 /// signal ended it (Go's `ExitCode()` is -1 then, which the process exits with).
+/// Go's `strconv.FormatFloat(f, 'G', -1, 64)`: the shortest digits, in exponent form
+/// (`1.234567E+06`, `1E-05`) when the exponent is below -4 or at least 6.
+fn go_float_g(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".to_owned();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
+    }
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}E{sign}{:02}", exp.unsigned_abs())
+    } else {
+        format!("{f}")
+    }
+}
+
 fn exit_with(status: std::process::ExitStatus) -> Result<(), CliError> {
     match status.code() {
         Some(0) => Ok(()),

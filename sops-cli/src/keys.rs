@@ -7,8 +7,8 @@ use crate::error::{codes, CliError};
 use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::{parse_recipients, AgeKeySource};
 use sops_keys::kms::KmsKeySource;
-use sops_keys::pgp::PgpKeySource;
 use sops_keys::kms_parse::{parse_arn_list, parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
+use sops_keys::pgp::PgpKeySource;
 use std::path::Path;
 
 /// Every backend this build of sops-rs can use, configured from the environment.
@@ -56,7 +56,11 @@ fn entry(key_type: &str, field: &str, value: String) -> KeyEntry {
 
 /// KMS entries from `ARN[+ROLE],…` with an optional `--encryption-context` (exit 6 when it is
 /// malformed) and profile.
-pub(crate) fn kms_entries(list: &str, context: Option<&str>, profile: &str) -> Result<Vec<KeyEntry>, CliError> {
+pub(crate) fn kms_entries(
+    list: &str,
+    context: Option<&str>,
+    profile: &str,
+) -> Result<Vec<KeyEntry>, CliError> {
     let context = parse_encryption_context(context.unwrap_or(""))
         .map_err(|e| CliError::new(INVALID_CONTEXT_EXIT_CODE, e.to_string()))?;
     Ok(parse_arn_list(list, &context, profile))

@@ -13,8 +13,18 @@ mod error;
 mod exec;
 mod extract;
 mod groups;
+mod hardening;
+mod helm;
+mod helm_args;
+mod helm_handoff;
+mod helm_legacy;
+mod helm_paths;
+mod helm_plugin;
+mod helm_values;
+mod helm_wrapper;
 mod io;
 mod keys;
+mod refs;
 mod rotate;
 mod setunset;
 mod tempdir;
@@ -26,6 +36,7 @@ use error::CliError;
 use std::io::Write;
 
 fn main() {
+    hardening::forbid_core_dumps();
     tempdir::install_signal_cleanup();
     let code = match run() {
         Ok(()) => 0,
@@ -67,6 +78,7 @@ fn run() -> Result<(), CliError> {
         Some(Command::Groups(a)) => groups::run(&a, config),
         Some(Command::Check(a)) => check::run(&a, config),
         Some(Command::DiffTextconv(a)) => textconv::run(&a, config),
+        Some(Command::Helm(a)) => helm::run(&a, config),
         Some(Command::Completion(a)) => {
             clap_complete::generate(
                 a.shell,

@@ -209,7 +209,8 @@ pub(crate) fn run_set(args: &SetArgs, config_path: Option<&Path>) -> Result<(), 
             .ok_or_else(|| CliError::new(INVALID_SET_FORMAT, "set needs a value"))?;
         if args.value_file {
             std::fs::read_to_string(&value)
-                .map_err(|e| CliError::new(codes::COULD_NOT_READ_INPUT, format!("{value}: {e}")))?
+                // sops 3.11: a --value-file it cannot read is exit 1.
+                .map_err(|e| CliError::new(codes::GENERIC, format!("open {value}: {e}")))?
         } else {
             value
         }

@@ -213,6 +213,33 @@ impl Drop for KmsClients {
     }
 }
 
+/// The HTTP client of the AWS clients sops-rs makes outside the KMS backend: hyper with rustls
+/// on ring, built once per process.
+pub fn aws_http_client() -> SharedHttpClient {
+    static HTTP: OnceLock<SharedHttpClient> = OnceLock::new();
+    HTTP.get_or_init(|| {
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build_https()
+    })
+    .clone()
+}
+
+/// An SDK configuration for other AWS services (the CLI's Secrets Manager and SSM references)
+/// on the KMS backend's stack: the default chain (environment, profiles, `AWS_ENDPOINT_URL` and
+/// the per-service `AWS_ENDPOINT_URL_<SERVICE>`) with [`aws_http_client`]; `region` and
+/// `profile` override the chain's when given.
+pub async fn aws_sdk_config(region: Option<&str>, profile: Option<&str>) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(aws_http_client());
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_owned()));
+    }
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    loader.load().await
+}
+
 /// STS `AssumeRole` for `key.role` with sops' session name; the temporary credentials and
 /// when they expire.
 async fn assume_role(

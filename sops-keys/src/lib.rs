@@ -53,6 +53,8 @@ pub mod kms;
 #[cfg(feature = "kms")]
 mod kms_client;
 #[cfg(feature = "kms")]
+pub use kms_client::{aws_http_client, aws_sdk_config};
+#[cfg(feature = "kms")]
 pub mod kms_parse;
 #[cfg(feature = "pgp")]
 pub mod pgp;

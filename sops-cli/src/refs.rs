@@ -1,0 +1,384 @@
+//! `ref+` references to secret stores in Helm values files, as vals (helmfile/vals) writes
+//! them: `ref+<scheme>://path[?params][#/fragment][+]`.
+//!
+//! [`resolve_refs_in_yaml`] reads a values file (YAML, or JSON by its suffix), looks at every
+//! string value (keys and comments are left alone) and replaces references:
+//!
+//! * a string that is exactly one reference becomes the resolved value with its type: with a
+//!   fragment, the number, boolean, null, mapping or sequence found there; without one, the
+//!   whole secret or file as a string (as in vals);
+//! * a reference inside a longer string is replaced by the value's text (scalars only);
+//! * nested references (`ref+echo://ref+envsubst://$X/p`) are resolved from the inside out,
+//!   at most [`MAX_NESTING`] deep, and must resolve to scalars;
+//! * a `+` right after a reference closes it (vals' "explicit end"), so that text can follow.
+//!
+//! The result is written back as YAML by sops-core's store, comments and key order kept. A file
+//! without `ref+` anywhere is returned unchanged, byte for byte.
+//!
+//! Schemes: `sops`, `file`, `envsubst`, `echo` ([`local`]), `awssecrets` and
+//! `awsssm` ([`aws`]). `SOPS_RS_REF_SCHEMES` (a comma list, or `none`) narrows
+//! which may be used; unset or empty allows them all. Any reference that cannot be resolved
+//! (unknown or disallowed scheme, missing file or key, provider error) fails the whole
+//! evaluation with an error naming the reference and the values file (exit code 1); resolved
+//! values never appear in messages. Everything happens in memory: decrypted files and fetched
+//! secrets are not written anywhere, and the strings holding them are zeroized when dropped.
+
+use crate::error::{codes, CliError};
+use crate::keys::KeySources;
+use aws::Aws;
+use parse::{find_nested, find_ref, may_contain_ref, navigate, Found, Ref, MAX_NESTING};
+use sops_core::store::Format;
+use sops_core::tree::{MapItem, Mapping, Node, Scalar, SeqItem};
+use sops_core::SecretText;
+use std::collections::HashMap;
+use std::path::Path;
+
+#[path = "refs_aws.rs"]
+mod aws;
+#[path = "refs_local.rs"]
+mod local;
+#[path = "refs_parse.rs"]
+mod parse;
+#[cfg(test)]
+#[path = "refs_test_support.rs"]
+mod test_support;
+#[cfg(test)]
+#[path = "refs_tests.rs"]
+mod tests;
+#[cfg(test)]
+#[path = "refs_tests_aws.rs"]
+mod tests_aws;
+
+/// Every scheme sops-rs resolves.
+pub(crate) const SCHEMES: [&str; 6] = ["sops", "file", "envsubst", "echo", "awssecrets", "awsssm"];
+
+/// The environment variable that narrows the allowed schemes.
+pub(crate) const SCHEMES_ENV: &str = "SOPS_RS_REF_SCHEMES";
+
+/// Resolves every reference in the values file `bytes` read from `path` (relative `file` and
+/// `sops` paths are taken against its directory) and returns the file as YAML. `ref+sops://`
+/// files are opened with the keys of the environment, as `sops-rs decrypt` does.
+pub(crate) fn resolve_refs_in_yaml(bytes: &[u8], path: &Path) -> Result<Vec<u8>, CliError> {
+    resolve_with(bytes, path, None)
+}
+
+/// [`resolve_refs_in_yaml`] with the caller's key sources for `ref+sops://` (e.g. with an
+/// identity the Helm plugin imported).
+#[cfg_attr(not(test), allow(dead_code))] // for the Helm path, which has its own KeySources
+pub(crate) fn resolve_refs_in_yaml_with_keys(
+    bytes: &[u8],
+    path: &Path,
+    keys: &KeySources,
+) -> Result<Vec<u8>, CliError> {
+    resolve_with(bytes, path, Some(keys))
+}
+
+fn resolve_with(bytes: &[u8], path: &Path, keys: Option<&KeySources>) -> Result<Vec<u8>, CliError> {
+    if !may_contain_ref(bytes) {
+        return Ok(bytes.to_vec());
+    }
+    let fail = |why: String| {
+        CliError::new(
+            codes::GENERIC,
+            format!("values file {}: {why}", path.display()),
+        )
+    };
+    let format = match Format::from_path(path) {
+        Format::Json => Format::Json,
+        _ => Format::Yaml,
+    };
+    let mut tree = format
+        .store()
+        .load_plain(bytes)
+        .map_err(|e| fail(format!("cannot parse it to resolve ref+ references: {e}")))?;
+    let mut resolver = Resolver::new(base_dir(path));
+    resolver.given_keys = keys;
+    for branch in &mut tree.branches {
+        resolver.walk_mapping(branch).map_err(&fail)?;
+    }
+    Format::Yaml
+        .store()
+        .emit_plain(&tree)
+        .map_err(|e| fail(format!("cannot write it back: {e}")))
+}
+
+/// Resolves one reference (`ref+…` or `secretref+…`, the whole string) with relative paths
+/// taken against `base_dir`, keeping the resolved value's type.
+#[cfg_attr(not(test), allow(dead_code))] // for callers with a single reference (Helm wrapper)
+pub(crate) fn resolve_ref(uri: &str, base_dir: &Path) -> Result<Node, CliError> {
+    let mut resolver = Resolver::new(base_dir);
+    match resolver.resolve_scalar(uri) {
+        Ok(Some(node)) => Ok(node),
+        Ok(None) => Err(CliError::new(
+            codes::GENERIC,
+            format!("{uri:?} is not a ref+ reference"),
+        )),
+        Err(why) => Err(CliError::new(codes::GENERIC, why)),
+    }
+}
+
+/// The directory relative references start from: the file's, or `.`.
+fn base_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// What one fetch gave: a whole value, or a document a fragment selects from.
+enum Fetched {
+    Text(SecretText),
+    Document(Node),
+}
+
+/// The state of one evaluation: allowed schemes, keys and AWS clients made on first use, and
+/// what was fetched, by reference (without fragment).
+struct Resolver<'a> {
+    base_dir: &'a Path,
+    allowed: Option<Result<Vec<String>, String>>,
+    given_keys: Option<&'a KeySources>,
+    keys: Option<KeySources>,
+    aws: Aws,
+    cache: HashMap<(String, bool), Fetched>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(base_dir: &'a Path) -> Self {
+        Resolver {
+            base_dir,
+            allowed: None,
+            given_keys: None,
+            keys: None,
+            aws: Aws::default(),
+            cache: HashMap::new(),
+        }
+    }
+
+    fn walk_mapping(&mut self, mapping: &mut Mapping) -> Result<(), String> {
+        for item in &mut mapping.items {
+            if let MapItem::Pair(_, value) = item {
+                self.walk(value)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn walk(&mut self, node: &mut Node) -> Result<(), String> {
+        match node {
+            Node::Mapping(m) => self.walk_mapping(m),
+            Node::Sequence(s) => {
+                for item in &mut s.items {
+                    if let SeqItem::Value(value) = item {
+                        self.walk(value)?;
+                    }
+                }
+                Ok(())
+            }
+            Node::Scalar(Scalar::Str(text)) => {
+                if let Some(resolved) = self.resolve_scalar(text.as_str())? {
+                    *node = resolved;
+                }
+                Ok(())
+            }
+            Node::Scalar(_) => Ok(()),
+        }
+    }
+
+    /// The new value of a string scalar, `None` when it holds no reference.
+    fn resolve_scalar(&mut self, original: &str) -> Result<Option<Node>, String> {
+        if find_ref(original, 0).is_none() {
+            return Ok(None);
+        }
+        let text = self.resolve_nested(original)?;
+        // After a substitution the text holds a resolved value: messages name the original.
+        let name = |found: &Found| {
+            if text.as_str() == original {
+                found.text(original).to_owned()
+            } else {
+                original.to_owned()
+            }
+        };
+        let Some(first) = find_ref(text.as_str(), 0) else {
+            return Ok(Some(Node::Scalar(Scalar::Str(text))));
+        };
+        let text = text.as_str();
+        if first.start == 0 && first.end == text.len() {
+            let node = self
+                .lookup(&first.body)
+                .map_err(|why| cannot(&name(&first), &why))?;
+            return Ok(Some(node));
+        }
+        let mut out = zeroize::Zeroizing::new(String::with_capacity(text.len()));
+        let mut at = 0;
+        while let Some(found) = find_ref(text, at) {
+            out.push_str(&text[at..found.start]);
+            let node = self
+                .lookup(&found.body)
+                .map_err(|why| cannot(&name(&found), &why))?;
+            let value = scalar_text(&node).map_err(|why| cannot(&name(&found), &why))?;
+            out.push_str(value.as_str());
+            at = found.end;
+        }
+        out.push_str(&text[at..]);
+        Ok(Some(Node::Scalar(Scalar::Str(SecretText::new(
+            out.as_str(),
+        )))))
+    }
+
+    /// `text` with nested references replaced by their values, innermost first.
+    fn resolve_nested(&mut self, original: &str) -> Result<SecretText, String> {
+        let mut text = SecretText::new(original);
+        for depth in 0..=MAX_NESTING {
+            let Some(inner) = find_nested(text.as_str()) else {
+                return Ok(text);
+            };
+            if depth == MAX_NESTING {
+                break;
+            }
+            let shown = if depth == 0 {
+                inner.text(original)
+            } else {
+                original
+            };
+            let node = self
+                .lookup(&inner.body)
+                .map_err(|why| cannot(shown, &why))?;
+            let value = scalar_text(&node).map_err(|why| {
+                cannot(shown, &format!("nested references must be scalars: {why}"))
+            })?;
+            let t = text.as_str();
+            text = SecretText::new(format!(
+                "{}{}{}",
+                &t[..inner.start],
+                value.as_str(),
+                &t[inner.end..]
+            ));
+        }
+        Err(cannot(
+            original,
+            &format!("nesting is deeper than {MAX_NESTING} levels"),
+        ))
+    }
+
+    /// The value of one reference body (`scheme://…`).
+    fn lookup(&mut self, body: &str) -> Result<Node, String> {
+        let r = Ref::parse(body)?;
+        self.check_allowed(&r.scheme)?;
+        let with_fragment = !r.fragment.is_empty();
+        let key = (r.document_key(), with_fragment);
+        if !self.cache.contains_key(&key) {
+            let fetched = self.fetch(&r, with_fragment)?;
+            self.cache.insert(key.clone(), fetched);
+        }
+        match &self.cache[&key] {
+            Fetched::Text(text) => Ok(Node::Scalar(Scalar::Str(text.clone()))),
+            Fetched::Document(doc) => navigate(doc, &r.fragment),
+        }
+    }
+
+    fn fetch(&mut self, r: &Ref, document: bool) -> Result<Fetched, String> {
+        let base = self.base_dir;
+        if r.scheme == "sops" && self.given_keys.is_none() && self.keys.is_none() {
+            self.keys = Some(KeySources::from_env());
+        }
+        let keys = self.given_keys.or(self.keys.as_ref());
+        let keys = || keys.ok_or_else(|| "no key sources".to_owned());
+        let text = |t: SecretText| Fetched::Text(t);
+        Ok(match (r.scheme.as_str(), document) {
+            ("echo", false) => text(local::echo_string(r)),
+            ("echo", true) => Fetched::Document(parse::echo_document(&r.path)?),
+            ("file", false) => text(local::file_string(base, r)?),
+            ("file", true) => Fetched::Document(local::file_document(base, r)?),
+            ("envsubst", false) => text(local::envsubst_string(r)?),
+            ("envsubst", true) => Fetched::Document(local::envsubst_document(r)?),
+            ("sops", false) => text(local::sops_string(base, r, keys()?)?),
+            ("sops", true) => Fetched::Document(local::sops_document(base, r, keys()?)?),
+            ("awssecrets", false) => text(self.aws.secret_string(r)?),
+            ("awssecrets", true) => {
+                let secret = self.aws.secret_string(r)?;
+                Fetched::Document(local::parse_document(secret.as_bytes(), Format::Yaml)?)
+            }
+            ("awsssm", false) => text(self.aws.parameter(r)?),
+            ("awsssm", true) => Fetched::Document(self.aws.parameter_document(r)?),
+            (other, _) => {
+                return Err(format!(
+                    "no provider for scheme {other:?} (sops-rs resolves {})",
+                    SCHEMES.join(", ")
+                ))
+            }
+        })
+    }
+
+    /// Fails unless `scheme` is allowed by `SOPS_RS_REF_SCHEMES` (read on first use).
+    fn check_allowed(&mut self, scheme: &str) -> Result<(), String> {
+        let allowed = self
+            .allowed
+            .get_or_insert_with(|| allowed_schemes(std::env::var(SCHEMES_ENV).ok().as_deref()));
+        let list = allowed.as_ref().map_err(Clone::clone)?;
+        if list.iter().any(|s| s == scheme) {
+            return Ok(());
+        }
+        if !SCHEMES.contains(&scheme) {
+            return Err(format!(
+                "no provider for scheme {scheme:?} (sops-rs resolves {})",
+                SCHEMES.join(", ")
+            ));
+        }
+        Err(format!(
+            "scheme {scheme:?} is not allowed by {SCHEMES_ENV} (allowed: {})",
+            if list.is_empty() {
+                "none".to_owned()
+            } else {
+                list.join(", ")
+            }
+        ))
+    }
+}
+
+/// The allowed schemes from `SOPS_RS_REF_SCHEMES`: all when unset or empty, none for `none`,
+/// else the comma list, which may only name schemes sops-rs resolves.
+pub(crate) fn allowed_schemes(value: Option<&str>) -> Result<Vec<String>, String> {
+    let value = value.map(str::trim).unwrap_or_default();
+    if value.is_empty() {
+        return Ok(SCHEMES.iter().map(|s| (*s).to_owned()).collect());
+    }
+    if value == "none" {
+        return Ok(Vec::new());
+    }
+    let mut list = Vec::new();
+    for name in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if !SCHEMES.contains(&name) {
+            return Err(format!(
+                "{SCHEMES_ENV} names {name:?}, which sops-rs does not resolve (it resolves {})",
+                SCHEMES.join(", ")
+            ));
+        }
+        list.push(name.to_owned());
+    }
+    Ok(list)
+}
+
+/// The message for a reference that could not be resolved.
+fn cannot(reference: &str, why: &str) -> String {
+    format!("cannot resolve {reference}: {why}")
+}
+
+/// The text a resolved scalar takes inside a longer string.
+fn scalar_text(node: &Node) -> Result<SecretText, String> {
+    match node {
+        Node::Scalar(Scalar::Str(s)) => Ok(s.clone()),
+        Node::Scalar(Scalar::Null) => Err("it resolves to null".to_owned()),
+        Node::Scalar(Scalar::Bytes(_)) => Err("it resolves to binary data".to_owned()),
+        Node::Scalar(scalar) => {
+            let out = Format::Yaml
+                .store()
+                .emit_value(&Node::Scalar(scalar.clone()))
+                .map_err(|e| e.to_string())?;
+            Ok(SecretText::new(String::from_utf8_lossy(&out).trim_end()))
+        }
+        other => Err(format!(
+            "it resolves to a {}, which cannot be part of a longer string",
+            other.kind_name()
+        )),
+    }
+}

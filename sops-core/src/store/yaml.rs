@@ -7,8 +7,8 @@ use super::yaml_emit::YamlWriter;
 use super::yaml_load::Loader;
 use super::{split_metadata, Store};
 use crate::error::{Error, ErrorKind};
-use crate::metadata::{EmptyListStyle, Metadata};
-use crate::tree::{MapItem, Mapping, Node, Tree};
+use crate::metadata::{EmptyListStyle, Metadata, KEY_TYPES_LOAD_ORDER};
+use crate::tree::{MapItem, Mapping, Node, SeqItem, Tree};
 
 /// The YAML store.
 pub struct YamlStore {
@@ -24,6 +24,19 @@ impl YamlStore {
     }
 
     fn parse(&self, input: &[u8], check_duplicates: bool) -> Result<Tree, Error> {
+        // go-yaml reads UTF-16 text with a byte order mark, as sops does; anything else is UTF-8.
+        let decoded;
+        let input = match input {
+            [0xff, 0xfe, rest @ ..] => {
+                decoded = utf16(rest, u16::from_le_bytes)?;
+                decoded.as_bytes()
+            }
+            [0xfe, 0xff, rest @ ..] => {
+                decoded = utf16(rest, u16::from_be_bytes)?;
+                decoded.as_bytes()
+            }
+            _ => input,
+        };
         let text = std::str::from_utf8(input).map_err(|e| {
             Error::new(
                 ErrorKind::InvalidInput,
@@ -31,6 +44,16 @@ impl YamlStore {
             )
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if let Some((offset, c)) = first_unprintable(text) {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "error unmarshalling input YAML: control characters are not allowed (U+{:04X} at byte {offset})",
+                    u32::from(c)
+                ),
+            )
+            .with_hint("YAML files cannot hold control characters, even in comments; write them as escapes in a double-quoted string (\"\\x01\")"));
+        }
         Ok(Tree {
             branches: Loader::new(text, check_duplicates).load()?,
         })
@@ -58,6 +81,91 @@ impl YamlStore {
     }
 }
 
+/// UTF-16 text (after its byte order mark) as UTF-8, zeroized when dropped.
+fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<zeroize::Zeroizing<String>, Error> {
+    let invalid = |what: &str| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("error unmarshalling input YAML: the UTF-16 input {what}"),
+        )
+    };
+    if bytes.len() % 2 != 0 {
+        return Err(invalid("ends in the middle of a character"));
+    }
+    let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .map(zeroize::Zeroizing::new)
+        .map_err(|_| invalid("has an unpaired surrogate"))
+}
+
+/// sops reads the first document of an encrypted file into its metadata structs with go-yaml,
+/// which refuses a key given twice in every mapping it decodes: the top level, the `sops` block,
+/// and the key lists and groups in it ("mapping key already defined", exit 1). Deeper data is
+/// not decoded there, so duplicates in it pass (and show as a MAC mismatch). Refusing the same
+/// keeps two readers from taking different `sops` blocks, MACs or values from one file.
+fn refuse_duplicate_keys(root: &Mapping) -> Result<(), Error> {
+    unique_keys(root)?;
+    let Some(Node::Mapping(sops)) = root.get("sops") else {
+        return Ok(());
+    };
+    unique_keys(sops)?;
+    let mut stack: Vec<&Node> = sops
+        .pairs()
+        .filter(|(k, _)| *k == "key_groups" || KEY_TYPES_LOAD_ORDER.contains(k))
+        .map(|(_, v)| v)
+        .collect();
+    while let Some(node) = stack.pop() {
+        match node {
+            Node::Mapping(m) => {
+                unique_keys(m)?;
+                stack.extend(m.pairs().map(|(_, v)| v));
+            }
+            Node::Sequence(s) => stack.extend(s.items.iter().filter_map(|i| match i {
+                SeqItem::Value(v) => Some(v),
+                SeqItem::Comment(_) => None,
+            })),
+            Node::Scalar(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn unique_keys(mapping: &Mapping) -> Result<(), Error> {
+    let mut seen = std::collections::HashSet::new();
+    for (key, _) in mapping.pairs() {
+        if !seen.insert(key) {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("error unmarshalling input YAML: mapping key {key:?} already defined"),
+            )
+            .with_hint("a file with the same key twice at the top level or in the sops metadata is refused, as sops does; remove one"));
+        }
+    }
+    Ok(())
+}
+
+/// The characters go-yaml's reader accepts anywhere in the input (YAML 1.1 `c-printable`):
+/// tab, line feed, carriage return, printable ASCII, NEL and the rest of Unicode but the C1
+/// controls, surrogates and U+FFFE/U+FFFF. sops refuses any other ("control characters are not
+/// allowed"), and saphyr would let some of them through (in comments, for one).
+/// The first character YAML does not allow, scanning bytes for ASCII text (the common case).
+fn first_unprintable(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let ascii_bad = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
+    if text.is_ascii() {
+        let offset = bytes.iter().position(|&b| ascii_bad(b))?;
+        return Some((offset, bytes[offset] as char));
+    }
+    text.char_indices().find(|&(_, c)| !yaml_printable(c))
+}
+
+fn yaml_printable(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}'
+        | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
+}
+
 impl Store for YamlStore {
     fn load_plain(&self, input: &[u8]) -> Result<Tree, Error> {
         self.parse(input, true)
@@ -65,6 +173,9 @@ impl Store for YamlStore {
 
     fn load_encrypted(&self, input: &[u8]) -> Result<(Tree, Mapping), Error> {
         let mut tree = self.parse(input, false)?;
+        if let Some(first) = tree.branches.first() {
+            refuse_duplicate_keys(first)?;
+        }
         let metadata = split_metadata(&mut tree)?;
         Ok((tree, metadata))
     }

@@ -23,6 +23,12 @@ fn fb(_site: u32) -> Fallback {
 #[derive(Debug)]
 pub(crate) struct Fallback;
 
+/// A batch of events with their positions, handed to the consumer a line at a time.
+pub(crate) type EventBatch<'a> = Vec<(Event<'a>, Span)>;
+
+/// The consumer of event batches.
+pub(crate) type EventSink<'s, 'a, E> = dyn FnMut(&mut EventBatch<'a>) -> Result<(), E> + 's;
+
 /// Why a streaming scan stopped.
 pub(crate) enum Stop<E> {
     /// The input needs the full parser.
@@ -105,7 +111,7 @@ impl<'a> FastScanner<'a> {
     /// the sink's own error.
     pub(crate) fn scan_into<E>(
         src: &'a str,
-        sink: &mut dyn FnMut(&mut Vec<(Event<'a>, Span)>) -> Result<(), E>,
+        sink: &mut EventSink<'_, 'a, E>,
     ) -> Result<(), Stop<E>> {
         if !src.is_ascii() || src.contains('\r') || src.contains('\t') {
             return Err(Stop::Fallback);
@@ -142,10 +148,7 @@ impl<'a> FastScanner<'a> {
         self.events.push((event, span));
     }
 
-    fn run<E>(
-        &mut self,
-        sink: &mut dyn FnMut(&mut Vec<(Event<'a>, Span)>) -> Result<(), E>,
-    ) -> Result<(), Stop<E>> {
+    fn run<E>(&mut self, sink: &mut EventSink<'_, 'a, E>) -> Result<(), Stop<E>> {
         let src = self.src;
         let mut pos = 0;
         while pos < src.len() {
@@ -701,6 +704,8 @@ mod tests {
     use super::*;
     use crate::tree::Mapping;
 
+    type Rendered = Result<Vec<u8>, String>;
+
     /// The trees as text: emitted YAML shows structure, values and comments (and compares
     /// NaN equal to itself, which `PartialEq` on floats does not).
     fn render(result: Result<Vec<Mapping>, crate::Error>) -> Result<Vec<u8>, String> {
@@ -712,7 +717,7 @@ mod tests {
         Ok(writer.finish())
     }
 
-    fn both(src: &str) -> (Option<Result<Vec<u8>, String>>, Result<Vec<u8>, String>) {
+    fn both(src: &str) -> (Option<Rendered>, Rendered) {
         let fast = FastScanner::scan(src)
             .ok()
             .map(|_| render(Loader::new(src, true).load()));
@@ -851,7 +856,7 @@ mod tests {
                 self.comment(out, indent);
                 let pad = " ".repeat(indent);
                 let tail = if self.next(4) == 0 { " # line" } else { "" };
-                match (depth < 3).then(|| self.next(5)).unwrap_or(0) {
+                match if depth < 3 { self.next(5) } else { 0 } {
                     1 => {
                         out.push_str(&format!("{pad}k{i}:{tail}\n"));
                         self.mapping(out, indent + 2, depth + 1);
@@ -880,7 +885,7 @@ mod tests {
             for _ in 0..1 + self.next(3) {
                 self.comment(out, indent);
                 let pad = " ".repeat(indent);
-                match (depth < 3).then(|| self.next(4)).unwrap_or(0) {
+                match if depth < 3 { self.next(4) } else { 0 } {
                     1 => {
                         out.push_str(&format!("{pad}- m: {}\n", self.scalar()));
                         self.mapping(out, indent + 2, depth + 1);

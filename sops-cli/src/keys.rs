@@ -72,8 +72,8 @@ pub(crate) fn group_from_flags(keys: &KeyArgs) -> Result<Option<Vec<KeyEntry>>, 
     let mut any = false;
     if let Some(list) = keys.age.as_deref() {
         any = true;
-        let recipients = parse_recipients(list)
-            .map_err(|e| CliError::new(codes::GENERIC, format!("failed to parse input, {e}")))?;
+        let recipients =
+            parse_recipients(list).map_err(|e| CliError::new(codes::GENERIC, e.to_string()))?;
         group.extend(recipients.into_iter().map(|r| entry("age", "recipient", r)));
     }
     if let Some(list) = keys.pgp.as_deref() {

@@ -63,8 +63,8 @@ pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Resul
     }
     let mut added = Vec::new();
     if let Some(l) = args.add_age.as_deref() {
-        let recipients = parse_recipients(l)
-            .map_err(|e| CliError::new(codes::GENERIC, format!("failed to parse input, {e}")))?;
+        let recipients =
+            parse_recipients(l).map_err(|e| CliError::new(codes::GENERIC, e.to_string()))?;
         for r in recipients {
             let mut e = KeyEntry::new("age");
             e.set_field("recipient", r);

@@ -204,8 +204,33 @@ impl ValueCipher {
             })
         };
         let mut buffer = Zeroizing::new(decode(parts.data, "data")?);
-        let iv = decode(parts.iv, "iv")?;
-        let tag = decode(parts.tag, "tag")?;
+        // IV and tag have fixed sizes in practice: decode them without allocating.
+        let mut iv_buf = [0u8; 64];
+        let iv: &[u8] = match B64.decode_slice(parts.iv, &mut iv_buf) {
+            Ok(n) => &iv_buf[..n],
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+                return Err(Error::new(ErrorKind::DecryptTree, "the IV is too long"))
+            }
+            Err(base64::DecodeSliceError::DecodeError(e)) => {
+                return Err(Error::new(
+                    ErrorKind::DecryptTree,
+                    format!("error base64-decoding iv: {e}"),
+                ))
+            }
+        };
+        let mut tag_buf = [0u8; 32];
+        let tag: &[u8] = match B64.decode_slice(parts.tag, &mut tag_buf) {
+            Ok(n) => &tag_buf[..n],
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+                return Err(Error::new(ErrorKind::DecryptTree, "the GCM tag is too long"))
+            }
+            Err(base64::DecodeSliceError::DecodeError(e)) => {
+                return Err(Error::new(
+                    ErrorKind::DecryptTree,
+                    format!("error base64-decoding tag: {e}"),
+                ))
+            }
+        };
         let value_type = ValueType::from_tag(parts.value_type).ok_or_else(|| {
             Error::new(
                 ErrorKind::DecryptTree,
@@ -218,15 +243,15 @@ impl ValueCipher {
                 format!("the GCM tag must be 16 bytes, found {}", tag.len()),
             ));
         }
-        let tag = Tag::from_slice(&tag);
+        let tag = Tag::from_slice(tag);
         let opened = match iv.len() {
             32 => {
                 self.gcm32
-                    .decrypt_in_place_detached(Nonce::from_slice(&iv), aad, &mut buffer, tag)
+                    .decrypt_in_place_detached(Nonce::from_slice(iv), aad, &mut buffer, tag)
             }
             12 => {
                 self.gcm12
-                    .decrypt_in_place_detached(Nonce::from_slice(&iv), aad, &mut buffer, tag)
+                    .decrypt_in_place_detached(Nonce::from_slice(iv), aad, &mut buffer, tag)
             }
             n => {
                 return Err(Error::new(
@@ -246,7 +271,7 @@ impl ValueCipher {
         })?;
         let mut iv_array = [0u8; 32];
         if iv.len() == 32 {
-            iv_array.copy_from_slice(&iv);
+            iv_array.copy_from_slice(iv);
         }
         Ok(DecryptedValue {
             value_type,

@@ -98,7 +98,8 @@ impl Tool {
         }
     }
 
-    fn program(self) -> PathBuf {
+    /// The binary this tool runs.
+    pub fn program(self) -> PathBuf {
         match self {
             Tool::SopsRs => match std::env::var_os("SOPS_RS_TEST_BIN") {
                 // For checking the suite itself (e.g. against the reference sops, where every
@@ -148,6 +149,11 @@ fn find_reference_sops() -> Result<PathBuf, String> {
         ));
     }
     Ok(path)
+}
+
+/// The first executable called `name` on `PATH` (e.g. `tmux`, `vim`).
+pub fn program_on_path(name: &str) -> Option<PathBuf> {
+    find_on_path(name)
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
@@ -380,6 +386,12 @@ impl Cmd<'_> {
 
     /// Runs the command to completion (or fails the test after a timeout).
     pub fn run(self) -> Output {
+        self.spawn().wait(COMMAND_TIMEOUT)
+    }
+
+    /// Starts the command and returns at once (to signal it, or to stop a command that is not
+    /// meant to end by itself); see [`Running`].
+    pub fn spawn(self) -> Running {
         let sandbox = self.sandbox;
         let mut command = Command::new(self.tool.program());
         command
@@ -446,31 +458,137 @@ impl Cmd<'_> {
         });
         let stdout_reader = drain(child.stdout.take().expect("piped stdout"));
         let stderr_reader = drain(child.stderr.take().expect("piped stderr"));
+        Running {
+            tool: self.tool,
+            cmdline,
+            child,
+            stdin_writer,
+            stdout_reader,
+            stderr_reader,
+        }
+    }
+}
 
+/// A command started with [`Cmd::spawn`].
+pub struct Running {
+    tool: Tool,
+    cmdline: String,
+    child: std::process::Child,
+    stdin_writer: Option<std::thread::JoinHandle<()>>,
+    stdout_reader: std::thread::JoinHandle<Vec<u8>>,
+    stderr_reader: std::thread::JoinHandle<Vec<u8>>,
+}
+
+impl Running {
+    /// The process id (of the program itself: neither tool is started through a shell).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The command line, as in [`Output::cmdline`].
+    pub fn cmdline(&self) -> &str {
+        &self.cmdline
+    }
+
+    /// True while the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("wait for the child").is_none()
+    }
+
+    /// Waits for the process to end; fails the test (after killing it) if it takes longer
+    /// than `timeout`.
+    pub fn wait(self, timeout: Duration) -> Output {
+        match self.wait_or_kill(timeout) {
+            (output, false) => output,
+            (output, true) => panic!(
+                "`{}` did not finish within {timeout:?}; killed it",
+                output.cmdline
+            ),
+        }
+    }
+
+    /// Waits up to `timeout` for the process to end, then kills it. Returns what it printed
+    /// and whether it had to be killed.
+    pub fn wait_or_kill(mut self, timeout: Duration) -> (Output, bool) {
         let started = Instant::now();
         let mut pause = Duration::from_millis(1);
+        let mut killed = false;
         let status = loop {
-            if let Some(status) = child.try_wait().expect("wait for the child") {
+            if let Some(status) = self.child.try_wait().expect("wait for the child") {
                 break status;
             }
-            if started.elapsed() > COMMAND_TIMEOUT {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("`{cmdline}` did not finish within {COMMAND_TIMEOUT:?}; killed it");
+            if started.elapsed() > timeout {
+                let _ = self.child.kill();
+                killed = true;
+                break self.child.wait().expect("wait for the killed child");
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(20));
         };
-        if let Some(writer) = stdin_writer {
+        if let Some(writer) = self.stdin_writer {
             let _ = writer.join();
         }
-        Output {
+        let output = Output {
             tool: self.tool,
-            cmdline,
+            cmdline: self.cmdline,
             code: status.code(),
-            stdout: stdout_reader.join().expect("stdout reader"),
-            stderr: stderr_reader.join().expect("stderr reader"),
+            stdout: self.stdout_reader.join().expect("stdout reader"),
+            stderr: self.stderr_reader.join().expect("stderr reader"),
+        };
+        (output, killed)
+    }
+}
+
+/// Polls until `path` exists; false if it does not within `timeout`.
+pub fn wait_for_file(path: &Path, timeout: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        if path.exists() {
+            return true;
         }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    path.exists()
+}
+
+/// Every regular file under `dir` (recursively, not following symlinks), sorted; with
+/// `other` also FIFOs, sockets and the like.
+fn entries_under(dir: &Path, other: bool) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(path),
+                Ok(t) if t.is_file() || other => out.push(path),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every regular file under `dir` (recursively), sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    entries_under(dir, false)
+}
+
+/// Everything but directories under `dir` (files, FIFOs, sockets…), sorted.
+pub fn entries_under_dir(dir: &Path) -> Vec<PathBuf> {
+    entries_under(dir, true)
+}
+
+impl Sandbox {
+    /// Writes an executable `/bin/sh` script (e.g. a scripted `EDITOR`) and returns its path.
+    pub fn script(&self, name: &str, body: &str) -> PathBuf {
+        let path = self.write(name, format!("#!/bin/sh\n{body}"));
+        set_mode(&path, 0o755);
+        path
     }
 }
 

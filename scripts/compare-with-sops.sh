@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side decrypt timing: the reference sops 3.11.0 against sops-rs (release build).
 #
-#   scripts/compare-with-sops.sh [--runs N] [--sizes "2000 40"] [--formats "yaml json"] [--no-build]
+#   scripts/compare-with-sops.sh [--runs N] [--sizes "2000 40"] [--formats "yaml json"] [--ops "decrypt encrypt"] [--no-build]
 #
 # For each size and format it generates a document with benches/gen_values.py (2000 → 2.2 MB of
 # YAML with 60,000 values, 40 → 45 KB), encrypts it with sops to alice's test age key, checks
@@ -16,12 +16,14 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=10
 sizes="2000 40"
 formats="yaml json"
+ops="decrypt encrypt"
 build=true
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift ;;
     --sizes) sizes="$2"; shift ;;
     --formats) formats="$2"; shift ;;
+    --ops) ops="$2"; shift ;;
     --no-build) build=false ;;
     -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -89,27 +91,30 @@ for fmt in $formats; do
     size=$(du -k "$enc" | cut -f1)
     if cmp -s <("$SOPS" decrypt "$enc" 2>&1) <("$SOPS_RS" decrypt "$enc" 2>&1); then same=yes; else same=NO; fi
 
-    if $have_hyperfine; then
-      hyperfine --shell=none --warmup 2 --runs "$runs" --export-json "$work/t.json" \
-        "$SOPS decrypt $enc" "$SOPS_RS decrypt $enc" >/dev/null 2>&1 \
-        || hyperfine --warmup 2 --runs "$runs" --export-json "$work/t.json" -i \
-          "$SOPS decrypt $enc" "$SOPS_RS decrypt $enc" >/dev/null
-      read -r s_mean s_sd r_mean r_sd < <(python3 -c '
+    for op in $ops; do
+      if [ "$op" = decrypt ]; then input=$enc; extra=(); else input=$plain; extra=(--age "$alice"); fi
+      if $have_hyperfine; then
+        hyperfine --shell=none --warmup 2 --runs "$runs" --export-json "$work/t.json" \
+          "$SOPS $op ${extra[*]} $input" "$SOPS_RS $op ${extra[*]} $input" >/dev/null 2>&1 \
+          || hyperfine --warmup 2 --runs "$runs" --export-json "$work/t.json" -i \
+            "$SOPS $op ${extra[*]} $input" "$SOPS_RS $op ${extra[*]} $input" >/dev/null
+        read -r s_mean s_sd r_mean r_sd < <(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
-print(" ".join(f"{x:.1f}" for t in r for x in (t["mean"] * 1000, (t["stddev"] or 0) * 1000)))' "$work/t.json")
-    else
-      read -r s_mean s_sd < <(loop_time "$SOPS" decrypt "$enc")
-      read -r r_mean r_sd < <(loop_time "$SOPS_RS" decrypt "$enc")
-    fi
-    ratio=$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}x' if b else 'n/a')" "$s_mean" "$r_mean")
-    rows+=("| $fmt, N=$n | ${size} KB | $s_mean ± $s_sd ms | $r_mean ± $r_sd ms | $ratio | $(peak_rss "$SOPS" decrypt "$enc") | $(peak_rss "$SOPS_RS" decrypt "$enc") | $same |")
+print(" ".join(f"{x:.1f}" for t in r for x in (t["median"] * 1000, (t["stddev"] or 0) * 1000)))' "$work/t.json")
+      else
+        read -r s_mean s_sd < <(loop_time "$SOPS" "$op" "${extra[@]}" "$input")
+        read -r r_mean r_sd < <(loop_time "$SOPS_RS" "$op" "${extra[@]}" "$input")
+      fi
+      ratio=$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.1f}x' if b else 'n/a')" "$s_mean" "$r_mean")
+      rows+=("| $op $fmt, N=$n | ${size} KB | $s_mean ± $s_sd ms | $r_mean ± $r_sd ms | $ratio | $(peak_rss "$SOPS" "$op" "${extra[@]}" "$input") | $(peak_rss "$SOPS_RS" "$op" "${extra[@]}" "$input") | $same |")
+    done
   done
 done
 
 echo
-echo "Decrypt, $runs runs each ($(if $have_hyperfine; then echo hyperfine; else echo shell loop; fi)); sops: $("$SOPS" --version 2>/dev/null | head -n 1); sops-rs: $SOPS_RS"
+echo "$runs runs each ($(if $have_hyperfine; then echo hyperfine; else echo shell loop; fi)); sops: $("$SOPS" --version 2>/dev/null | head -n 1); sops-rs: $SOPS_RS"
 echo
-echo "| document | encrypted size | sops decrypt | sops-rs decrypt | speed-up (sops / sops-rs) | sops peak RSS | sops-rs peak RSS | same output |"
+echo "| operation, document | encrypted size | sops (median) | sops-rs (median) | speed-up | sops peak RSS | sops-rs peak RSS | same decrypt output |"
 echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

@@ -1,6 +1,6 @@
 //! Master-key backends for sops-core.
 //!
-//! So far this is the age backend, [`age::AgeKeySource`], which implements sops-core's
+//! The age backend, [`age::AgeKeySource`], implements sops-core's
 //! [`KeySource`](sops_core::KeySource) the way sops 3.11 does: it wraps the data key (or a
 //! Shamir share) for `age1…`, `ssh-ed25519` and `ssh-rsa` recipients as an ASCII-armored age
 //! file, and unwraps it with identities from `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`,
@@ -16,7 +16,28 @@
 //! (`SOPS_PGP_KEY_FILE`, a sops-rs extension) and legacy GnuPG keyrings, else through the
 //! `gpg` binary (`SOPS_GPG_EXEC`, `GNUPGHOME`) and its agent, as sops 3.11 does.
 //!
-//! # Example
+//! # Decrypting a file written by sops
+//!
+//! A few lines with `sops-core`: pick the store from the file name, give the engine the key
+//! sources, get back exactly what `sops decrypt` prints.
+//!
+//! ```
+//! use sops_core::{decrypt_file, DecryptOptions, Format};
+//! use sops_keys::age::AgeKeySource;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+//! # let path = root.join("sops-3.11.0/credentials-age.yaml");
+//! # let identity = std::fs::read_to_string(root.join("keys/age-alice.txt"))?;
+//! // Real programs use AgeKeySource::from_env(), which reads SOPS_AGE_KEY_FILE and friends.
+//! let identities = AgeKeySource::from_identity_text(&identity)?;
+//! let encrypted = std::fs::read(&path)?;
+//! let plaintext = decrypt_file(&encrypted, Format::from_path(&path), &[&identities], &DecryptOptions::default())?;
+//! assert_eq!(plaintext, b"password: test\n");
+//! # Ok(()) }
+//! ```
+//!
+//! # Wrapping a data key
 //!
 //! Wrap a data key for a recipient and unwrap it again with the matching identity. Real
 //! programs use [`AgeKeySource::from_env`](age::AgeKeySource::from_env); this one passes a test

@@ -289,3 +289,37 @@ fn wrapper_install_client_dry_run_helm4() {
     out.assert_rendered();
     s.assert_no_plaintext_on_disk();
 }
+
+/// The third way of issue 7: a plain values file whose `password` is a `ref+sops://` reference
+/// to the encrypted `credentials.yaml`, given to the wrapper; the rendered Secret holds the
+/// decrypted value and no plaintext reaches the disk.
+fn wrapper_resolves_ref_sops(major: u32) {
+    let s = Sandbox::new();
+    s.write(
+        "chart/values-ref.yaml",
+        "password: ref+sops://credentials.yaml#/password\n",
+    );
+    let out =
+        run(s
+            .sops_rs_helm(&helm(major))
+            .args(["template", "demo", ".", "-f", "values-ref.yaml"]));
+    out.assert_rendered();
+    s.assert_no_plaintext_on_disk();
+    // With a key that cannot open the referenced file, the run fails before helm prints anything.
+    let out = run(s
+        .sops_rs_helm(&helm(major))
+        .args(["template", "demo", ".", "-f", "values-ref.yaml"])
+        .env("SOPS_AGE_KEY_FILE", key("age-bob.txt")));
+    out.assert_failed_without_manifest();
+    s.assert_no_plaintext_on_disk();
+}
+
+#[test]
+fn wrapper_resolves_ref_sops_helm3() {
+    wrapper_resolves_ref_sops(3);
+}
+
+#[test]
+fn wrapper_resolves_ref_sops_helm4() {
+    wrapper_resolves_ref_sops(4);
+}

@@ -202,6 +202,17 @@ pub(crate) struct RotateArgs {
     pub(crate) io: IoArgs,
     #[command(flatten)]
     pub(crate) open: OpenArgs,
+    #[command(flatten)]
+    pub(crate) changes: KeyChangeArgs,
+    /// KMS encryption context for added keys.
+    #[arg(long = "encryption-context")]
+    pub(crate) encryption_context: Option<String>,
+}
+
+/// Keys to add to or remove from a file while rotating (`--add-*` go to the first key group,
+/// `--rm-*` leave every group).
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct KeyChangeArgs {
     /// Add age recipients (to the first key group).
     #[arg(long = "add-age")]
     pub(crate) add_age: Option<String>,
@@ -220,9 +231,6 @@ pub(crate) struct RotateArgs {
     /// Remove AWS KMS ARNs.
     #[arg(long = "rm-kms")]
     pub(crate) rm_kms: Option<String>,
-    /// KMS encryption context for added keys.
-    #[arg(long = "encryption-context")]
-    pub(crate) encryption_context: Option<String>,
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -452,22 +460,6 @@ pub(crate) struct LegacyArgs {
     pub(crate) partial: PartialArgs,
     #[command(flatten)]
     pub(crate) open: OpenArgs,
-    /// Add age recipients when rotating.
-    #[arg(long = "add-age")]
-    pub(crate) add_age: Option<String>,
-    /// Remove age recipients when rotating.
-    #[arg(long = "rm-age")]
-    pub(crate) rm_age: Option<String>,
-    /// Add PGP fingerprints when rotating.
-    #[arg(long = "add-pgp")]
-    pub(crate) add_pgp: Option<String>,
-    /// Remove PGP fingerprints when rotating.
-    #[arg(long = "rm-pgp")]
-    pub(crate) rm_pgp: Option<String>,
-    /// Add KMS ARNs when rotating.
-    #[arg(long = "add-kms")]
-    pub(crate) add_kms: Option<String>,
-    /// Remove KMS ARNs when rotating.
-    #[arg(long = "rm-kms")]
-    pub(crate) rm_kms: Option<String>,
+    #[command(flatten)]
+    pub(crate) changes: KeyChangeArgs,
 }

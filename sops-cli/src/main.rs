@@ -159,12 +159,7 @@ fn legacy(l: cli::LegacyArgs, config: Option<&std::path::Path>) -> Result<(), Cl
         let a = cli::RotateArgs {
             io: l.io,
             open: l.open,
-            add_age: l.add_age,
-            rm_age: l.rm_age,
-            add_pgp: l.add_pgp,
-            rm_pgp: l.rm_pgp,
-            add_kms: l.add_kms,
-            rm_kms: l.rm_kms,
+            changes: l.changes,
             encryption_context: l.keys.encryption_context,
         };
         return rotate::run_rotate(&a, config);

@@ -62,7 +62,7 @@ pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Resul
         metadata.key_groups.push(Vec::new());
     }
     let mut added = Vec::new();
-    if let Some(l) = args.add_age.as_deref() {
+    if let Some(l) = args.changes.add_age.as_deref() {
         let recipients =
             parse_recipients(l).map_err(|e| CliError::new(codes::GENERIC, e.to_string()))?;
         for r in recipients {
@@ -71,17 +71,21 @@ pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Resul
             added.push(e);
         }
     }
-    for fp in list(&args.add_pgp) {
+    for fp in list(&args.changes.add_pgp) {
         let mut e = KeyEntry::new("pgp");
         e.set_field("fp", fp.replace(' ', ""));
         added.push(e);
     }
-    if let Some(l) = args.add_kms.as_deref() {
+    if let Some(l) = args.changes.add_kms.as_deref() {
         added.extend(kms_entries(l, args.encryption_context.as_deref(), "")?);
     }
     metadata.key_groups[0].extend(added);
-    let removed: Vec<String> =
-        [list(&args.rm_age), list(&args.rm_pgp), list(&args.rm_kms)].concat();
+    let removed: Vec<String> = [
+        list(&args.changes.rm_age),
+        list(&args.changes.rm_pgp),
+        list(&args.changes.rm_kms),
+    ]
+    .concat();
     for group in &mut metadata.key_groups {
         group.retain(|e| !removed.contains(&identity(e)));
     }

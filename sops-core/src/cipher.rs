@@ -205,32 +205,9 @@ impl ValueCipher {
         };
         let mut buffer = Zeroizing::new(decode(parts.data, "data")?);
         // IV and tag have fixed sizes in practice: decode them without allocating.
-        let mut iv_buf = [0u8; 64];
-        let iv: &[u8] = match B64.decode_slice(parts.iv, &mut iv_buf) {
-            Ok(n) => &iv_buf[..n],
-            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
-                return Err(Error::new(ErrorKind::DecryptTree, "the IV is too long"))
-            }
-            Err(base64::DecodeSliceError::DecodeError(e)) => {
-                return Err(Error::new(
-                    ErrorKind::DecryptTree,
-                    format!("error base64-decoding iv: {e}"),
-                ))
-            }
-        };
-        let mut tag_buf = [0u8; 32];
-        let tag: &[u8] = match B64.decode_slice(parts.tag, &mut tag_buf) {
-            Ok(n) => &tag_buf[..n],
-            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
-                return Err(Error::new(ErrorKind::DecryptTree, "the GCM tag is too long"))
-            }
-            Err(base64::DecodeSliceError::DecodeError(e)) => {
-                return Err(Error::new(
-                    ErrorKind::DecryptTree,
-                    format!("error base64-decoding tag: {e}"),
-                ))
-            }
-        };
+        let (mut iv_buf, mut tag_buf) = ([0u8; 64], [0u8; 32]);
+        let iv = decode_small(parts.iv, "iv", &mut iv_buf)?;
+        let tag = decode_small(parts.tag, "tag", &mut tag_buf)?;
         let value_type = ValueType::from_tag(parts.value_type).ok_or_else(|| {
             Error::new(
                 ErrorKind::DecryptTree,
@@ -278,6 +255,21 @@ impl ValueCipher {
             plaintext: buffer,
             iv: iv_array,
         })
+    }
+}
+
+/// Decodes a short base64 field into `buf`, without allocating.
+fn decode_small<'b>(field: &str, name: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
+    match B64.decode_slice(field, buf) {
+        Ok(n) => Ok(&buf[..n]),
+        Err(base64::DecodeSliceError::OutputSliceTooSmall) => Err(Error::new(
+            ErrorKind::DecryptTree,
+            format!("the {name} is too long"),
+        )),
+        Err(base64::DecodeSliceError::DecodeError(e)) => Err(Error::new(
+            ErrorKind::DecryptTree,
+            format!("error base64-decoding {name}: {e}"),
+        )),
     }
 }
 

@@ -22,6 +22,10 @@ const MAP_SEPARATOR: &str = "__map_";
 const LIST_SEPARATOR: &str = "__list_";
 /// The largest list index accepted on load; sops would allocate whatever a file asks for.
 const MAX_LIST_INDEX: usize = 4096;
+/// The most list entries (holes included) all the lists of a file's metadata may have together:
+/// without it, a few kilobytes of `…__list_4096__list_4096…` keys, each naming new lists, would
+/// allocate gigabytes.
+const MAX_LIST_SLOTS: usize = 1 << 16;
 /// The most tokens a flattened key may have (sops's own keys have at most six).
 const MAX_DEPTH: usize = 64;
 
@@ -129,6 +133,7 @@ pub(super) fn unflatten(pairs: Vec<(String, String)>) -> Result<Mapping, Error> 
     // A stable sort keeps file order among equal keys, so the last one wins below.
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
     let mut root = Slots::default();
+    let mut budget = MAX_LIST_SLOTS;
     let mut iter = pairs.into_iter().peekable();
     while let Some((key, raw)) = iter.next() {
         if iter.peek().is_some_and(|(next, _)| *next == key) {
@@ -136,7 +141,7 @@ pub(super) fn unflatten(pairs: Vec<(String, String)>) -> Result<Mapping, Error> 
         }
         let value = decode_value(&key, raw.replace("\\n", "\n"))?;
         let tokens = tokenize(&key)?;
-        insert(&mut root, &tokens, value)
+        insert(&mut root, &tokens, value, &mut budget)
             .map_err(|what| metadata_error(format!("the sops metadata key {key:?} {what}")))?;
     }
     let mut out = Mapping::default();
@@ -212,9 +217,15 @@ fn tokenize(path: &str) -> Result<Vec<Token>, Error> {
     Ok(tokens)
 }
 
-/// Places `value` at `tokens` (the first always a key). A leaf replaces what was there; walking
-/// through a leaf, or through a map where a list is expected, is an error (sops panics).
-fn insert(root: &mut Slots, tokens: &[Token], value: Node) -> Result<(), &'static str> {
+/// Places `value` at `tokens` (the first always a key), taking new list entries from `budget`.
+/// A leaf replaces what was there; walking through a leaf, or through a map where a list is
+/// expected, is an error (sops panics).
+fn insert(
+    root: &mut Slots,
+    tokens: &[Token],
+    value: Node,
+    budget: &mut usize,
+) -> Result<(), &'static str> {
     let Some((Token::Key(first), rest)) = tokens.split_first() else {
         return Err("does not start with a name");
     };
@@ -228,6 +239,9 @@ fn insert(root: &mut Slots, tokens: &[Token], value: Node) -> Result<(), &'stati
             (Partial::Map(map), Token::Key(key)) => map.slot(key),
             (Partial::List(list), Token::Index(n)) => {
                 if list.len() <= *n {
+                    *budget = budget
+                        .checked_sub(n + 1 - list.len())
+                        .ok_or("takes the lists of the metadata beyond 65536 entries")?;
                     list.resize_with(n + 1, || None);
                 }
                 match list.get_mut(*n) {

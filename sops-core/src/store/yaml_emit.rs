@@ -374,6 +374,9 @@ impl YamlWriter {
         self.write_indicator("|", true, false, false);
         let hints = block_hints(value, self.step as usize);
         self.write_text(&hints);
+        // go-yaml ends the header line here (yaml_emitter_process_line_comment_linebreak), so
+        // that each leading `\n` of the value is a blank line of its own.
+        self.put_break();
         self.whitespace = true;
         self.scalar_body(value, true);
         self.indent = saved;

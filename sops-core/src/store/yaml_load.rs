@@ -280,7 +280,8 @@ impl<'a> Loader<'a> {
         let mut search = 0;
         while let Some(rel) = gap[search..].find('#') {
             let pos = from + search + rel;
-            let line_start = self.src[..pos].rfind('\n').map_or(0, |i| i + 1);
+            // A lone CR ends a line too (YAML line breaks are LF, CR and CRLF).
+            let line_start = self.src[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1);
             let before = &self.src[line_start..pos];
             let prev = self.src[..pos].chars().next_back();
             if prev.is_some_and(|c| !c.is_whitespace()) {
@@ -288,11 +289,9 @@ impl<'a> Loader<'a> {
                 continue;
             }
             let line_end = self.src[pos..]
-                .find('\n')
+                .find(['\n', '\r'])
                 .map_or(self.src.len(), |i| pos + i);
-            let text = self.src[pos + 1..line_end]
-                .trim_end_matches('\r')
-                .to_owned();
+            let text = self.src[pos + 1..line_end].to_owned();
             self.pending.push(Comment {
                 text,
                 column: before.chars().count(),
@@ -689,13 +688,16 @@ fn scalar_node(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Nod
         Resolved::Bool(b) => Scalar::Bool(b),
         Resolved::Int(i) => Scalar::Int(i),
         Resolved::Float(f) => Scalar::Float(f),
-        Resolved::Time(t) => Scalar::Time(Timestamp { rfc3339_nano: t.rfc3339_nano() }),
+        Resolved::Time(t) => Scalar::Time(Timestamp {
+            rfc3339_nano: t.rfc3339_nano(),
+        }),
         Resolved::Uint(_) => {
             return Err(Error::new(
                 ErrorKind::EncryptTree,
-                format!("cannot walk value, unknown type: uint64 ({value} does not fit in a signed 64-bit integer)"),
+                // The value may be a secret: not quoted.
+                "cannot walk value, unknown type: uint64 (a number that does not fit in a signed 64-bit integer)",
             )
-            .with_hint("quote the number to keep it as a string"))
+            .with_hint("quote the number to keep it as a string"));
         }
         Resolved::Str => Scalar::Str(SecretText::new(value)),
     }))

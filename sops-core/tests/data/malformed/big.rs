@@ -43,23 +43,23 @@ pub fn big_inputs() -> Vec<(&'static str, Vec<u8>)> {
             "big-yaml-wide-alias.yaml",
             wide_alias(1000, 2000).into_bytes(),
         ),
-        // Long values: 4 MB in one plain scalar, one JSON string, one dotenv value.
+        // Long values: 1 MiB in one plain scalar, one JSON string, one dotenv value.
         (
             "big-yaml-long-value.yaml",
-            format!("a: {}\n", "x".repeat(4 << 20)).into_bytes(),
+            format!("a: {}\n", "x".repeat(1 << 20)).into_bytes(),
         ),
         (
             "big-json-long-string.json",
-            format!("{{\"a\": \"{}\"}}", "y".repeat(4 << 20)).into_bytes(),
+            format!("{{\"a\": \"{}\"}}", "y".repeat(1 << 20)).into_bytes(),
         ),
         (
             "big-env-long-value.env",
-            format!("A={}\n", "z".repeat(4 << 20)).into_bytes(),
+            format!("A={}\n", "z".repeat(1 << 20)).into_bytes(),
         ),
-        // A 4 MB key.
+        // A 1 MiB key.
         (
             "big-yaml-long-key.yaml",
-            format!("{}: v\n", "k".repeat(4 << 20)).into_bytes(),
+            format!("{}: v\n", "k".repeat(1 << 20)).into_bytes(),
         ),
     ]
 }

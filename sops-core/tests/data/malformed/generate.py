@@ -8,7 +8,7 @@ removes files of cases that no longer exist). The format of a file is its suffix
 it: .yaml, .json, .env, .ini, anything else binary. MANIFEST.tsv lists each file with what it
 exercises.
 
-Inputs too big to commit (documents nested 100000 deep, multi-megabyte lines) are built at test
+Inputs too big to commit (documents nested 100000 deep, megabyte-long values and keys) are built at test
 time by big.rs next to this script, which both test suites include:
 sops-core/tests/malformed.rs (stores and engine) and sops-cli/tests/malformed_cli.rs (the
 `sops-rs` binary, `decrypt` and `encrypt` on every file, with a timeout).

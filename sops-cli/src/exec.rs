@@ -201,12 +201,37 @@ pub(crate) fn run_file(args: &ExecFileArgs, config_path: Option<&Path>) -> Resul
         .status()
         .map_err(|e| CliError::new(codes::GENERIC, format!("could not run the command: {e}")))?;
     if !writer.is_finished() {
-        // The command never read the FIFO: open it ourselves so the writer can finish.
-        if let Ok(mut f) = std::fs::File::open(&path) {
-            let _ = std::io::copy(&mut f, &mut std::io::sink());
-        }
+        // The command never read the FIFO, or not all of it: read it ourselves so the writer
+        // can finish.
+        drain_fifo(&path, &writer);
     }
     let _ = writer.join();
     drop(dir);
     exit_with(status)
 }
+
+/// Reads the FIFO at `path` until `writer` is done. The read end is opened without blocking: a
+/// blocking open would wait forever when the writer has just written everything to the command
+/// and closed its end, but has not returned yet (a race the tests hit under load). While it is
+/// open, a writer that has not opened its end yet finds a reader.
+#[cfg(unix)]
+fn drain_fifo(path: &Path, writer: &std::thread::JoinHandle<()>) {
+    use rustix::fs::{open, Mode, OFlags};
+    use std::io::Read;
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let Ok(fd) = open(path, flags, Mode::empty()) else {
+        return;
+    };
+    let mut fifo = std::fs::File::from(fd);
+    let mut buf = zeroize::Zeroizing::new([0u8; 8192]);
+    while !writer.is_finished() {
+        match fifo.read(&mut buf[..]) {
+            Ok(n) if n > 0 => {}
+            // End of file (no writer at the moment) or nothing to read yet.
+            _ => std::thread::sleep(std::time::Duration::from_millis(1)),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn drain_fifo(_: &Path, _: &std::thread::JoinHandle<()>) {}

@@ -17,7 +17,8 @@
 //!   identity is tried on the stanza). The armored data key damaged: **128**; the key entry
 //!   removed: **1** ("No keys found in file").
 //! * `version` removed or empty: sops 3.11 refuses it ("Version string empty", exit 1);
-//!   sops-rs reads it (see the ignored test).
+//!   sops-rs reads it, a deliberate divergence (`version` is not authenticated and says
+//!   nothing about the content; see the last test).
 
 mod common;
 mod tamper_support;

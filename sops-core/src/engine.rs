@@ -131,6 +131,24 @@ pub fn decrypt_tree(
     decrypt_tree_stashing(tree, metadata, data_key, ignore_mac, None)
 }
 
+/// Walks every branch in `direction` under `metadata`'s partial-encryption rule and returns the
+/// MAC of the values.
+fn walk_tree(
+    tree: &mut Tree,
+    metadata: &Metadata,
+    cipher: &ValueCipher,
+    direction: Direction,
+    stash: Option<&mut IvStash>,
+) -> Result<String, Error> {
+    let policy = PathPolicy::new(metadata.partial.as_ref())?;
+    let mut walker =
+        Walker::new(cipher, &policy, metadata.mac_only_encrypted, direction).with_stash(stash);
+    for branch in &mut tree.branches {
+        walker.walk_mapping(branch)?;
+    }
+    Ok(walker.mac.finish())
+}
+
 /// [`decrypt_tree`], recording each value's IV in `stash` for a later [`encrypt_tree_reusing`].
 pub fn decrypt_tree_stashing(
     tree: &mut Tree,
@@ -140,18 +158,7 @@ pub fn decrypt_tree_stashing(
     stash: Option<&mut IvStash>,
 ) -> Result<(), Error> {
     let cipher = ValueCipher::new(data_key);
-    let policy = PathPolicy::new(metadata.partial.as_ref())?;
-    let mut walker = Walker::new(
-        &cipher,
-        &policy,
-        metadata.mac_only_encrypted,
-        Direction::Decrypt,
-    )
-    .with_stash(stash);
-    for branch in &mut tree.branches {
-        walker.walk_mapping(branch)?;
-    }
-    let computed = walker.mac.finish();
+    let computed = walk_tree(tree, metadata, &cipher, Direction::Decrypt, stash)?;
     if ignore_mac {
         return Ok(());
     }
@@ -202,18 +209,7 @@ pub fn encrypt_tree_reusing(
     stash: Option<&mut IvStash>,
 ) -> Result<(), Error> {
     let cipher = ValueCipher::new(data_key);
-    let policy = PathPolicy::new(metadata.partial.as_ref())?;
-    let mut walker = Walker::new(
-        &cipher,
-        &policy,
-        metadata.mac_only_encrypted,
-        Direction::Encrypt,
-    )
-    .with_stash(stash);
-    for branch in &mut tree.branches {
-        walker.walk_mapping(branch)?;
-    }
-    let mac = walker.mac.finish();
+    let mac = walk_tree(tree, metadata, &cipher, Direction::Encrypt, stash)?;
     let now = CivilTime::now_utc().rfc3339();
     metadata.mac = cipher.encrypt(mac.as_bytes(), now.as_bytes(), ValueType::Str);
     metadata.last_modified = now;

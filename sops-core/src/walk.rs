@@ -13,6 +13,7 @@ use crate::secret::{SecretBytes, SecretText};
 use crate::timefmt;
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp};
 use regex::Regex;
+use zeroize::Zeroizing;
 
 /// Decides which leaves are encrypted: sops's partial-encryption rule, compiled.
 pub struct PathPolicy {
@@ -141,7 +142,10 @@ enum Plain {
     Comment(SecretText),
 }
 
-fn typed_value(value_type: ValueType, bytes: Vec<u8>) -> Result<Plain, Error> {
+/// Converts decrypted bytes to a typed value. Strings and bytes move into their zeroizing
+/// containers without a copy.
+fn typed_value(value_type: ValueType, mut plaintext: Zeroizing<Vec<u8>>) -> Result<Plain, Error> {
+    let bytes = std::mem::take(&mut *plaintext);
     let bad = |what: &str| {
         Error::new(
             ErrorKind::DecryptTree,
@@ -428,7 +432,7 @@ impl<'a> Walker<'a> {
             }
             let text = text.as_str().to_owned();
             let decrypted = self.open(&text).map_err(|e| self.error_at(e))?;
-            match typed_value(decrypted.value_type, decrypted.plaintext.to_vec())
+            match typed_value(decrypted.value_type, decrypted.plaintext)
                 .map_err(|e| self.error_at(e))?
             {
                 Plain::Comment(c) => return Ok(Some(c)),
@@ -469,7 +473,7 @@ impl<'a> Walker<'a> {
             Direction::Decrypt => match self.open(text.as_str()) {
                 // A comment that does not decrypt was never encrypted (older sops): keep it.
                 Err(_) => Ok(None),
-                Ok(d) => match typed_value(d.value_type, d.plaintext.to_vec()) {
+                Ok(d) => match typed_value(d.value_type, d.plaintext) {
                     Ok(Plain::Comment(c)) => Ok(Some(c)),
                     Ok(Plain::Scalar(s)) => {
                         if let Some((bytes, _)) = scalar_bytes(&s) {

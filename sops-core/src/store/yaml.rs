@@ -3,12 +3,12 @@
 //! Loading is in [`yaml_load`](super::yaml_load), writing in [`yaml_emit`](super::yaml_emit).
 //! The `sops` metadata is appended as the last key of every document and read from the first.
 
-use super::yaml_emit::YamlWriter;
+use super::yaml_emit::{estimated_size, YamlWriter};
 use super::yaml_load::Loader;
 use super::{split_metadata, Store};
 use crate::error::{Error, ErrorKind};
 use crate::metadata::{EmptyListStyle, Metadata, KEY_TYPES_LOAD_ORDER};
-use crate::tree::{MapItem, Mapping, Node, SeqItem, Tree};
+use crate::tree::{Mapping, Node, SeqItem, Tree};
 
 /// The YAML store.
 pub struct YamlStore {
@@ -59,23 +59,18 @@ impl YamlStore {
         })
     }
 
-    fn emit(&self, branches: &[Mapping], metadata: Option<&Mapping>, capacity: usize) -> Vec<u8> {
+    /// Writes every branch as a document, with `metadata` as the last key of each.
+    fn emit(&self, branches: &[Mapping], metadata: Option<&Mapping>) -> Vec<u8> {
+        let capacity = branches
+            .iter()
+            .map(|b| estimated_size(b, self.indent) + 8)
+            .sum::<usize>()
+            + metadata.map_or(0, |m| branches.len() * estimated_size(m, self.indent));
         let mut writer = YamlWriter::new(self.indent, capacity);
+        let metadata = metadata.map(|meta| Node::Mapping(meta.clone()));
+        let last = metadata.as_ref().map(|meta| ("sops", meta));
         for (i, branch) in branches.iter().enumerate() {
-            match metadata {
-                Some(meta) => {
-                    let mut with_meta = Mapping {
-                        items: Vec::with_capacity(branch.items.len() + 1),
-                    };
-                    with_meta.items.extend(branch.items.iter().cloned());
-                    with_meta.items.push(MapItem::Pair(
-                        "sops".to_owned(),
-                        Node::Mapping(meta.clone()),
-                    ));
-                    writer.document(&with_meta, i == 0);
-                }
-                None => writer.document(branch, i == 0),
-            }
+            writer.document(branch, last, i == 0);
         }
         writer.finish()
     }
@@ -181,12 +176,12 @@ impl Store for YamlStore {
     }
 
     fn emit_plain(&self, tree: &Tree) -> Result<Vec<u8>, Error> {
-        Ok(self.emit(&tree.branches, None, 4096))
+        Ok(self.emit(&tree.branches, None))
     }
 
     fn emit_encrypted(&self, tree: &Tree, metadata: &Metadata) -> Result<Vec<u8>, Error> {
         let meta = metadata.to_mapping(EmptyListStyle::EmptySequence);
-        Ok(self.emit(&tree.branches, Some(&meta), 4096))
+        Ok(self.emit(&tree.branches, Some(&meta)))
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>, Error> {

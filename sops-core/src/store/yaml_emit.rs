@@ -74,7 +74,11 @@ impl YamlWriter {
 
     fn write_text(&mut self, s: &str) {
         self.out.extend_from_slice(s.as_bytes());
-        self.column += s.chars().count();
+        self.column += if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
     }
 
     fn write_indent(&mut self) {
@@ -174,17 +178,18 @@ impl YamlWriter {
         }
     }
 
-    /// Emits one document whose root is `branch`.
-    pub(crate) fn document(&mut self, branch: &Mapping, first: bool) {
+    /// Emits one document whose root is `branch`, followed by `last` as its final pair when
+    /// given (the `sops` metadata), as if `last` were the branch's last item.
+    pub(crate) fn document(&mut self, branch: &Mapping, last: Option<(&str, &Node)>, first: bool) {
         if !first {
             self.write_indent();
             self.write_indicator("---", true, false, false);
             self.write_indent();
         }
-        let (head, _, _) = split_mapping(branch);
+        let (head, pairs, trailing) = split_mapping(branch, last);
         self.analyze(head, String::new(), String::new());
         self.process_head_comment();
-        self.mapping_body(branch, false);
+        self.pairs_body(pairs, trailing, false);
         self.process_foot_comment();
         self.foot_indent = 0;
         self.process_foot_comment();
@@ -196,7 +201,7 @@ impl YamlWriter {
     /// `--extract` prints non-string results).
     pub(crate) fn value_document(&mut self, node: &Node) {
         match node {
-            Node::Mapping(m) => self.document(m, true),
+            Node::Mapping(m) => self.document(m, None, true),
             other => {
                 let head = value_head_comment(other);
                 self.analyze(head, String::new(), String::new());
@@ -220,7 +225,11 @@ impl YamlWriter {
     }
 
     fn mapping_body(&mut self, mapping: &Mapping, in_sequence_item: bool) {
-        let (_, pairs, trailing) = split_mapping(mapping);
+        let (_, pairs, trailing) = split_mapping(mapping, None);
+        self.pairs_body(pairs, trailing, in_sequence_item);
+    }
+
+    fn pairs_body(&mut self, pairs: Vec<Pair<'_>>, trailing: String, in_sequence_item: bool) {
         let saved_indent = self.indent;
         if pairs.is_empty() {
             // A flow mapping; a pending head comment is written inside the braces, as
@@ -427,22 +436,30 @@ impl YamlWriter {
 type Pair<'a> = (String, &'a str, &'a Node);
 
 /// Splits a mapping as sops's `appendTreeBranch` does: head comments, pairs with their head
-/// comments, trailing comments.
-fn split_mapping(mapping: &Mapping) -> (String, Vec<Pair<'_>>, String) {
+/// comments, trailing comments. `last` is appended as a final pair.
+fn split_mapping<'a>(
+    mapping: &'a Mapping,
+    last: Option<(&'a str, &'a Node)>,
+) -> (String, Vec<Pair<'a>>, String) {
     let mut pending: Vec<&SecretText> = Vec::new();
     let mut head = String::new();
-    let mut pairs = Vec::new();
-    for item in &mapping.items {
+    let mut pairs = Vec::with_capacity(mapping.items.len() + 1);
+    let last = last.map(|(k, v)| ItemRef::Pair(k, v));
+    let items = mapping.items.iter().map(|item| match item {
+        MapItem::Comment(c) => ItemRef::Comment(c),
+        MapItem::Pair(k, v) => ItemRef::Pair(k.as_str(), v),
+    });
+    for item in items.chain(last) {
         match item {
-            MapItem::Comment(c) => pending.push(c),
-            MapItem::Pair(k, v) => {
+            ItemRef::Comment(c) => pending.push(c),
+            ItemRef::Pair(k, v) => {
                 let block = comment_block(&pending);
                 pending.clear();
                 if pairs.is_empty() {
                     head = block;
-                    pairs.push((String::new(), k.as_str(), v));
+                    pairs.push((String::new(), k, v));
                 } else {
-                    pairs.push((block, k.as_str(), v));
+                    pairs.push((block, k, v));
                 }
             }
         }
@@ -453,6 +470,11 @@ fn split_mapping(mapping: &Mapping) -> (String, Vec<Pair<'_>>, String) {
     } else {
         (head, pairs, rest)
     }
+}
+
+enum ItemRef<'a> {
+    Comment(&'a SecretText),
+    Pair(&'a str, &'a Node),
 }
 
 fn split_sequence(sequence: &Sequence) -> (String, Vec<(String, &Node)>, String) {
@@ -482,11 +504,61 @@ fn split_sequence(sequence: &Sequence) -> (String, Vec<(String, &Node)>, String)
     }
 }
 
-/// The head comment carried by a value node's start event: a container's leading comments.
+/// The head comment carried by a value node's start event: a container's leading comments
+/// (all of its comments when it has no entries).
 fn value_head_comment(node: &Node) -> String {
-    match node {
-        Node::Mapping(m) => split_mapping(m).0,
-        Node::Sequence(s) => split_sequence(s).0,
-        Node::Scalar(_) => String::new(),
+    let leading: Vec<&SecretText> = match node {
+        Node::Mapping(m) => m
+            .items
+            .iter()
+            .map_while(|item| match item {
+                MapItem::Comment(c) => Some(c),
+                MapItem::Pair(..) => None,
+            })
+            .collect(),
+        Node::Sequence(s) => s
+            .items
+            .iter()
+            .map_while(|item| match item {
+                SeqItem::Comment(c) => Some(c),
+                SeqItem::Value(_) => None,
+            })
+            .collect(),
+        Node::Scalar(_) => return String::new(),
+    };
+    if leading.is_empty() {
+        String::new()
+    } else {
+        comment_block(&leading)
     }
+}
+
+/// About how many bytes writing `mapping` takes, so the output buffer is allocated once.
+pub(crate) fn estimated_size(mapping: &Mapping, step: usize) -> usize {
+    fn node_size(n: &Node, indent: usize, step: usize) -> usize {
+        match n {
+            Node::Scalar(Scalar::Str(s)) => s.as_str().len() + 3,
+            Node::Scalar(Scalar::Bytes(b)) => b.secret_bytes().len() * 4 / 3 + 12,
+            Node::Scalar(_) => 24,
+            Node::Mapping(m) => mapping_size(m, indent + step, step),
+            Node::Sequence(s) => s
+                .items
+                .iter()
+                .map(|item| match item {
+                    SeqItem::Comment(c) => c.as_str().len() + indent + 4,
+                    SeqItem::Value(v) => indent + 4 + node_size(v, indent + 2, step),
+                })
+                .sum(),
+        }
+    }
+    fn mapping_size(m: &Mapping, indent: usize, step: usize) -> usize {
+        m.items
+            .iter()
+            .map(|item| match item {
+                MapItem::Comment(c) => c.as_str().len() + indent + 4,
+                MapItem::Pair(k, v) => k.len() + indent + 4 + node_size(v, indent, step),
+            })
+            .sum()
+    }
+    mapping_size(mapping, 0, step)
 }

@@ -712,7 +712,7 @@ mod tests {
         let branches = result.map_err(|e| e.to_string())?;
         let mut writer = super::super::yaml_emit::YamlWriter::new(4, 1024);
         for (i, b) in branches.iter().enumerate() {
-            writer.document(b, i == 0);
+            writer.document(b, None, i == 0);
         }
         Ok(writer.finish())
     }

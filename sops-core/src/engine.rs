@@ -6,10 +6,11 @@ use crate::error::{Error, ErrorKind};
 use crate::keysource::{KeyEntry, KeySource};
 use crate::mac::macs_equal;
 use crate::metadata::{Metadata, PartialRule};
+use crate::prefetch::Prefetched;
 use crate::secret::DataKey;
 use crate::store::{Format, Store};
 use crate::timefmt::CivilTime;
-use crate::tree::Tree;
+use crate::tree::{Mapping, Tree};
 use crate::walk::{Direction, IvStash, PathPolicy, Walker};
 
 /// The version sops-rs writes into metadata: the sops release whose format it produces.
@@ -141,8 +142,10 @@ fn walk_tree(
     stash: Option<&mut IvStash>,
 ) -> Result<String, Error> {
     let policy = PathPolicy::new(metadata.partial.as_ref())?;
-    let mut walker =
+    let walker =
         Walker::new(cipher, &policy, metadata.mac_only_encrypted, direction).with_stash(stash);
+    let prefetched = Prefetched::compute(tree, &policy, cipher, direction, walker.stash());
+    let mut walker = walker.with_prefetched(prefetched);
     for branch in &mut tree.branches {
         walker.walk_mapping(branch)?;
     }
@@ -262,8 +265,19 @@ pub fn open_tree(
     sources: &[&dyn KeySource],
     options: &DecryptOptions,
 ) -> Result<(Tree, Metadata), Error> {
-    let (mut tree, metadata_node) = store.load_encrypted(input)?;
-    let metadata = Metadata::from_mapping(&metadata_node)?;
+    let (tree, metadata_node) = store.load_encrypted(input)?;
+    open_loaded(tree, &metadata_node, sources, options)
+}
+
+/// Decrypts a tree that [`Store::load_encrypted`] read, with its `sops` metadata block: the
+/// second half of [`open_tree`], for callers that free the file's bytes before decrypting.
+pub fn open_loaded(
+    mut tree: Tree,
+    metadata_node: &Mapping,
+    sources: &[&dyn KeySource],
+    options: &DecryptOptions,
+) -> Result<(Tree, Metadata), Error> {
+    let metadata = Metadata::from_mapping(metadata_node)?;
     let data_key = unwrap_data_key(&metadata, sources, &options.decryption_order)?;
     decrypt_tree(&mut tree, &metadata, &data_key, options.ignore_mac)?;
     Ok((tree, metadata))

@@ -56,6 +56,7 @@ mod error;
 mod keysource;
 pub mod mac;
 pub mod metadata;
+mod prefetch;
 mod secret;
 mod shamir;
 pub mod store;
@@ -65,8 +66,8 @@ mod walk;
 
 pub use engine::{
     decrypt_file, decrypt_tree, decrypt_tree_stashing, encrypt_file, encrypt_tree,
-    encrypt_tree_reusing, new_metadata, open_file, open_tree, seal_tree, unwrap_data_key,
-    wrap_data_key, DecryptOptions, EncryptOptions, OpenedFile, SOPS_VERSION,
+    encrypt_tree_reusing, new_metadata, open_file, open_loaded, open_tree, seal_tree,
+    unwrap_data_key, wrap_data_key, DecryptOptions, EncryptOptions, OpenedFile, SOPS_VERSION,
 };
 pub use error::{Error, ErrorKind};
 pub use keysource::{KeyEntry, KeyError, KeySource};

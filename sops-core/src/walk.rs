@@ -9,6 +9,7 @@ use crate::cipher::{ValueCipher, ValueType};
 use crate::error::{Error, ErrorKind};
 use crate::mac::MacHasher;
 use crate::metadata::PartialRule;
+use crate::prefetch::Prefetched;
 use crate::secret::{SecretBytes, SecretText};
 use crate::timefmt;
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp};
@@ -100,7 +101,8 @@ impl PathPolicy {
         }
     }
 
-    fn tracks_comments(&self) -> bool {
+    /// True for the comment rules, whose decisions depend on the comments seen so far.
+    pub(crate) fn tracks_comments(&self) -> bool {
         matches!(
             self.rule,
             Rule::UnencryptedComment(_) | Rule::EncryptedComment(_)
@@ -204,6 +206,7 @@ pub(crate) struct Walker<'a> {
     matching_keys: usize,
     comments: Vec<Vec<String>>,
     stash: Option<&'a mut IvStash>,
+    prefetched: Option<Prefetched>,
 }
 
 /// The IVs of values decrypted in this process, keyed by (type, key path, plaintext), so that
@@ -238,6 +241,21 @@ impl IvStash {
     }
 }
 
+/// Encrypts one value, with the IV it had when `stash` recorded the same value at the same path.
+pub(crate) fn seal_value(
+    cipher: &ValueCipher,
+    stash: Option<&IvStash>,
+    plaintext: &[u8],
+    aad: &[u8],
+    value_type: ValueType,
+) -> String {
+    let iv = stash.and_then(|s| s.ivs.get(&IvStash::slot(value_type, aad, plaintext)));
+    match iv {
+        Some(iv) => cipher.encrypt_with_iv(plaintext, aad, value_type, iv),
+        None => cipher.encrypt(plaintext, aad, value_type),
+    }
+}
+
 impl<'a> Walker<'a> {
     /// Records IVs while decrypting, or reuses them while encrypting.
     pub(crate) fn with_stash(mut self, stash: Option<&'a mut IvStash>) -> Self {
@@ -245,26 +263,48 @@ impl<'a> Walker<'a> {
         self
     }
 
+    /// The stash, to read IVs from.
+    pub(crate) fn stash(&self) -> Option<&IvStash> {
+        self.stash.as_deref()
+    }
+
+    /// Takes values encrypted or decrypted ahead of the walk from `prefetched`.
+    pub(crate) fn with_prefetched(mut self, prefetched: Option<Prefetched>) -> Self {
+        self.prefetched = prefetched;
+        self
+    }
+
+    /// The values processed ahead, to check that the walk took them all (for tests).
+    #[cfg(test)]
+    pub(crate) fn prefetched(&self) -> Option<&Prefetched> {
+        self.prefetched.as_ref()
+    }
+
     fn seal(&self, plaintext: &[u8], value_type: ValueType) -> String {
-        let aad = self.aad();
-        let iv = self
-            .stash
-            .as_ref()
-            .and_then(|s| s.ivs.get(&IvStash::slot(value_type, aad, plaintext)));
-        match iv {
-            Some(iv) => self.cipher.encrypt_with_iv(plaintext, aad, value_type, iv),
-            None => self.cipher.encrypt(plaintext, aad, value_type),
-        }
+        seal_value(
+            self.cipher,
+            self.stash.as_deref(),
+            plaintext,
+            self.aad(),
+            value_type,
+        )
     }
 
     fn open(&mut self, text: &str) -> Result<crate::cipher::DecryptedValue, Error> {
-        let decrypted = self.cipher.decrypt(text, self.aad())?;
+        let aad = if self.aad.is_empty() {
+            &b":"[..]
+        } else {
+            self.aad.as_bytes()
+        };
+        let ahead = self
+            .prefetched
+            .as_mut()
+            .and_then(|p| p.take_opened(text, aad));
+        let decrypted = match ahead {
+            Some(decrypted) => decrypted,
+            None => self.cipher.decrypt(text, aad)?,
+        };
         if let Some(stash) = self.stash.as_deref_mut() {
-            let aad = if self.aad.is_empty() {
-                &b":"[..]
-            } else {
-                self.aad.as_bytes()
-            };
             let slot = IvStash::slot(decrypted.value_type, aad, &decrypted.plaintext);
             stash.ivs.insert(slot, decrypted.iv);
         }
@@ -288,6 +328,7 @@ impl<'a> Walker<'a> {
             matching_keys: 0,
             comments: Vec::new(),
             stash: None,
+            prefetched: None,
         }
     }
 
@@ -401,7 +442,18 @@ impl<'a> Walker<'a> {
             self.mac.feed(&bytes);
         }
         if encrypted && !bytes.is_empty() {
-            let enc = self.seal(&bytes, value_type);
+            let ahead = match (&*scalar, self.prefetched.as_mut()) {
+                (Scalar::Str(text), Some(prefetched)) => {
+                    let aad = if self.aad.is_empty() {
+                        &b":"[..]
+                    } else {
+                        self.aad.as_bytes()
+                    };
+                    prefetched.take_sealed(text.as_str(), aad)
+                }
+                _ => None,
+            };
+            let enc = ahead.unwrap_or_else(|| self.seal(&bytes, value_type));
             drop(bytes);
             *scalar = Scalar::Str(SecretText::new(enc));
         } else if encrypted {
@@ -430,8 +482,10 @@ impl<'a> Walker<'a> {
             if text.is_empty() {
                 return Ok(None);
             }
-            let text = text.as_str().to_owned();
-            let decrypted = self.open(&text).map_err(|e| self.error_at(e))?;
+            let decrypted = match self.open(text.as_str()) {
+                Ok(decrypted) => decrypted,
+                Err(e) => return Err(self.error_at(e)),
+            };
             match typed_value(decrypted.value_type, decrypted.plaintext)
                 .map_err(|e| self.error_at(e))?
             {

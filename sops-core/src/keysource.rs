@@ -102,4 +102,10 @@ pub trait KeySource: Send + Sync {
     /// Decrypts the secret in `entry`. `None` means "not mine": this source holds no identity
     /// that could open the entry. `Some(Err)` is a real failure worth reporting.
     fn unwrap(&self, entry: &KeyEntry) -> Option<Result<SecretBytes, KeyError>>;
+
+    /// True when unwrapping asks a remote service (a cloud KMS), so that several entries are
+    /// worth trying at the same time; local backends (age, PGP) keep the default `false`.
+    fn is_remote(&self) -> bool {
+        false
+    }
 }

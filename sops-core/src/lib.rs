@@ -53,6 +53,7 @@
 pub mod cipher;
 mod engine;
 mod error;
+mod keycache;
 mod keysource;
 pub mod mac;
 pub mod metadata;
@@ -70,6 +71,7 @@ pub use engine::{
     unwrap_data_key, wrap_data_key, DecryptOptions, EncryptOptions, OpenedFile, SOPS_VERSION,
 };
 pub use error::{Error, ErrorKind};
+pub use keycache::{CachedSource, UnwrapCache};
 pub use keysource::{KeyEntry, KeyError, KeySource};
 pub use metadata::{Metadata, PartialRule};
 pub use secret::{DataKey, SecretBytes, SecretText};

@@ -6,7 +6,7 @@
 
 use crate::engine::no_key_error;
 use crate::error::{Error, ErrorKind};
-use crate::keysource::{KeyEntry, KeySource};
+use crate::keysource::{KeyEntry, KeyError, KeySource};
 use crate::metadata::Metadata;
 use crate::secret::{DataKey, SecretBytes};
 use zeroize::Zeroizing;
@@ -34,29 +34,68 @@ fn sorted_indices(group: &[KeyEntry], order: &[String]) -> Vec<usize> {
 
 /// Tries the keys of one group; returns the first secret any of them unwraps. Every failure is
 /// appended to `report`.
+///
+/// Keys are tried in decryption order. A run of consecutive remote keys (cloud KMS) is asked
+/// all at once, one thread each, and the first of them in order that opens wins: a group of
+/// KMS keys in several regions costs one round trip, not one per region.
 pub(crate) fn unwrap_group(
     group: &[KeyEntry],
     sources: &[&dyn KeySource],
     order: &[String],
     report: &mut Vec<String>,
 ) -> Result<Option<SecretBytes>, Error> {
-    for i in sorted_indices(group, order) {
-        let entry = &group[i];
-        let Some(source) = sources.iter().find(|s| s.key_type() == entry.key_type) else {
-            report.push(format!(
-                "{}: sops-rs has no backend for {} keys",
-                entry.describe(),
-                entry.key_type
-            ));
-            continue;
+    let ordered: Vec<(&KeyEntry, Option<&dyn KeySource>)> = sorted_indices(group, order)
+        .into_iter()
+        .map(|i| {
+            let entry = &group[i];
+            let source = sources
+                .iter()
+                .copied()
+                .find(|s| s.key_type() == entry.key_type);
+            (entry, source)
+        })
+        .collect();
+    let remote =
+        |(_, source): &(&KeyEntry, Option<&dyn KeySource>)| source.is_some_and(|s| s.is_remote());
+    let mut rest = &ordered[..];
+    while !rest.is_empty() {
+        let run = rest.iter().take_while(|e| remote(e)).count().max(1);
+        let (batch, after) = rest.split_at(run);
+        rest = after;
+        let outcomes: Vec<Option<Result<SecretBytes, KeyError>>> = if batch.len() == 1 {
+            vec![batch[0].1.and_then(|source| source.unwrap(batch[0].0))]
+        } else {
+            std::thread::scope(|scope| {
+                let asks: Vec<_> = batch
+                    .iter()
+                    .map(|&(entry, source)| scope.spawn(move || source?.unwrap(entry)))
+                    .collect();
+                asks.into_iter()
+                    .map(|ask| {
+                        ask.join().unwrap_or_else(|_| {
+                            Some(Err(KeyError::new("the key backend panicked")))
+                        })
+                    })
+                    .collect()
+            })
         };
-        match source.unwrap(entry) {
-            Some(Ok(secret)) => return Ok(Some(secret)),
-            Some(Err(e)) => report.push(format!("{}: {e}", entry.describe())),
-            None => report.push(format!(
-                "{}: no identity available for this key",
-                entry.describe()
-            )),
+        for ((entry, source), outcome) in batch.iter().zip(outcomes) {
+            if source.is_none() {
+                report.push(format!(
+                    "{}: sops-rs has no backend for {} keys",
+                    entry.describe(),
+                    entry.key_type
+                ));
+                continue;
+            }
+            match outcome {
+                Some(Ok(secret)) => return Ok(Some(secret)),
+                Some(Err(e)) => report.push(format!("{}: {e}", entry.describe())),
+                None => report.push(format!(
+                    "{}: no identity available for this key",
+                    entry.describe()
+                )),
+            }
         }
     }
     Ok(None)
@@ -248,5 +287,106 @@ mod tests {
         for a in 1..=255u8 {
             assert_eq!(gf_mul(a, gf_inv(a)), 1);
         }
+    }
+
+    /// A fake cloud KMS: entries with `enc: ok` open, others fail; it records how many asks
+    /// were in flight at once, and each ask waits until `expected` asks have started (or a
+    /// second has passed), so that asking one after the other cannot look concurrent.
+    struct Remote {
+        in_flight: std::sync::atomic::AtomicUsize,
+        most: std::sync::atomic::AtomicUsize,
+        asked: std::sync::Mutex<Vec<String>>,
+        expected: usize,
+    }
+
+    impl KeySource for Remote {
+        fn key_type(&self) -> &str {
+            "kms"
+        }
+        fn wrap(&self, _: &mut KeyEntry, _: &[u8]) -> Result<(), KeyError> {
+            Ok(())
+        }
+        fn unwrap(&self, entry: &KeyEntry) -> Option<Result<SecretBytes, KeyError>> {
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(now, SeqCst);
+            self.asked.lock().unwrap().push(entry.describe());
+            let start = std::time::Instant::now();
+            while self.most.load(SeqCst) < self.expected
+                && start.elapsed() < std::time::Duration::from_secs(1)
+            {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            self.in_flight.fetch_sub(1, SeqCst);
+            Some(match entry.field("enc") {
+                Some("ok") => Ok(SecretBytes::new(entry.field("arn")?.as_bytes().to_vec())),
+                _ => Err(KeyError::new("AccessDenied")),
+            })
+        }
+        fn is_remote(&self) -> bool {
+            true
+        }
+    }
+
+    fn kms(arn: &str, enc: &str) -> KeyEntry {
+        let mut e = KeyEntry::new("kms");
+        e.set_field("arn", arn);
+        e.set_field("enc", enc);
+        e
+    }
+
+    #[test]
+    fn remote_keys_of_a_group_are_asked_at_once_and_the_first_in_order_wins() {
+        let remote = Remote {
+            in_flight: Default::default(),
+            most: Default::default(),
+            asked: Default::default(),
+            expected: 3,
+        };
+        let group = [kms("a", "bad"), kms("b", "ok"), kms("c", "ok")];
+        let mut report = Vec::new();
+        let secret = unwrap_group(&group, &[&remote], &[], &mut report)
+            .unwrap()
+            .expect("b opens");
+        assert_eq!(secret.secret_bytes(), b"b");
+        assert_eq!(report, ["kms a: AccessDenied"]);
+        assert_eq!(remote.most.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert_eq!(remote.asked.lock().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn local_keys_stay_one_at_a_time() {
+        struct Local(std::sync::Mutex<Vec<String>>);
+        impl KeySource for Local {
+            fn key_type(&self) -> &str {
+                "age"
+            }
+            fn wrap(&self, _: &mut KeyEntry, _: &[u8]) -> Result<(), KeyError> {
+                Ok(())
+            }
+            fn unwrap(&self, entry: &KeyEntry) -> Option<Result<SecretBytes, KeyError>> {
+                self.0.lock().unwrap().push(entry.describe());
+                let ok = entry.field("enc") == Some("ok");
+                Some(if ok {
+                    Ok(SecretBytes::new(vec![1]))
+                } else {
+                    Err(KeyError::new("no"))
+                })
+            }
+        }
+        let local = Local(Default::default());
+        let age = |r: &str, enc: &str| {
+            let mut e = KeyEntry::new("age");
+            e.set_field("recipient", r);
+            e.set_field("enc", enc);
+            e
+        };
+        let group = [age("x", "bad"), age("y", "ok"), age("z", "ok")];
+        let mut report = Vec::new();
+        assert!(unwrap_group(&group, &[&local], &[], &mut report)
+            .unwrap()
+            .is_some());
+        // The third key is never asked once the second opened.
+        assert_eq!(*local.0.lock().unwrap(), ["age x", "age y"]);
     }
 }

@@ -304,6 +304,11 @@ impl KeySource for KmsKeySource {
         KEY_TYPE
     }
 
+    /// KMS is a network call: several KMS keys of a group are asked at once.
+    fn is_remote(&self) -> bool {
+        true
+    }
+
     /// Encrypts with KMS and rewrites the entry in sops' field order. A valid `created_at`
     /// already in the entry is kept (as sops keeps it on `rotate`); otherwise it is now.
     fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {

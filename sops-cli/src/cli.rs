@@ -164,6 +164,14 @@ pub(crate) struct OpenArgs {
 pub(crate) struct DecryptArgs {
     #[command(flatten)]
     pub(crate) io: IoArgs,
+    /// More files (sops-rs only): all are decrypted in one process and printed as one
+    /// multi-document YAML stream, or written under --output-dir.
+    #[arg(value_name = "MORE_FILES")]
+    pub(crate) more_files: Vec<PathBuf>,
+    /// Write each decrypted file under this directory, at its relative path, mode 0600
+    /// (sops-rs only).
+    #[arg(long = "output-dir", value_name = "DIR")]
+    pub(crate) output_dir: Option<PathBuf>,
     /// Print only this part of the document, e.g. '["somekey"][0]'.
     #[arg(long)]
     pub(crate) extract: Option<String>,

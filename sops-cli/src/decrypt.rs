@@ -11,6 +11,9 @@ use sops_core::tree::{Node, Scalar};
 use std::path::Path;
 
 pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), CliError> {
+    if crate::decrypt_many::wanted(args) {
+        return crate::decrypt_many::run(args, config_path);
+    }
     let plan = plan(&args.io, false)?;
     let extract = args.extract.as_deref().map(parse_path).transpose()?;
     // Decryption ignores creation rules, but `stores:` settings apply (see `stores_config`).

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod config;
 mod decrypt;
+mod decrypt_many;
 mod edit;
 mod encrypt;
 mod error;
@@ -146,6 +147,7 @@ fn legacy(l: cli::LegacyArgs, config: Option<&std::path::Path>) -> Result<(), Cl
             io: l.io,
             extract: l.extract,
             open: l.open,
+            ..Default::default()
         };
         return decrypt::run(&a, config);
     }

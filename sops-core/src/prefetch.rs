@@ -5,19 +5,16 @@
 //! on any other, so for large trees it is done first: [`Prefetched::compute`] lists the string
 //! leaves the walk will encrypt or decrypt, with the additional data (key path) it will use,
 //! splits the list into one contiguous run per core and processes the runs on scoped threads.
-//!
-//! Decrypting, a worker replaces the leaf with its typed plaintext in place (the ciphertext is
-//! freed as it goes); encrypting, it keeps the `ENC[…]` text aside, since the walk still has to
-//! hash the plaintext. The walk then asks for each leaf's result in order
-//! ([`Prefetched::take_decrypted`], [`Prefetched::take_sealed`]). A result is handed out only
-//! for the same leaf (its address in the tree, which the walk does not move) and the same
-//! additional data; anything the list does not cover, or a value that failed (left as it was),
-//! is computed by the walk itself, with its error message and key path.
+//! The walk then asks for each leaf's result in order ([`Prefetched::take_opened`],
+//! [`Prefetched::take_sealed`]); a result is handed out only for the same text (address and
+//! length of a leaf that is still alive) and the same additional data, so anything the list does
+//! not cover, or a value that failed, is simply computed by the walk itself, with its error
+//! message and key path.
 
-use crate::cipher::{ValueCipher, ValueType};
-use crate::secret::SecretText;
+use crate::cipher::{DecryptedValue, ValueCipher, ValueType};
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Tree};
-use crate::walk::{typed_value, Direction, IvStash, PathPolicy, Plain};
+use crate::walk::{Direction, IvStash, PathPolicy};
+use zeroize::Zeroizing;
 
 /// Trees with fewer values than this are walked on one thread: starting threads would cost
 /// more than it saves.
@@ -29,39 +26,26 @@ const MAX_THREADS: usize = 8;
 /// The results of the value work done ahead of the walk, handed out in document order.
 pub(crate) struct Prefetched {
     entries: Vec<Entry>,
-    /// For each entry, the IV stash slot and IV of its value, kept only when the walk records
-    /// IVs (`edit`, `set`).
-    ivs: Vec<([u8; 32], [u8; 32])>,
+    /// The IV of each decrypted value, kept only when the walk records IVs (`edit`, `set`).
+    ivs: Vec<[u8; 32]>,
     /// Every entry's additional data, one after the other.
     aads: String,
     cursor: usize,
 }
 
-/// One string leaf: where it lives in the tree, its additional data, and what became of it.
+/// One string leaf: where its text lives, its additional data, and what became of it.
 struct Entry {
     addr: usize,
+    len: usize,
     aad: (u32, u32),
     outcome: Outcome,
 }
 
 enum Outcome {
-    /// Not processed, or failed: the leaf is as it was.
-    Untouched,
-    /// Decrypted in place: the leaf holds its plaintext value.
-    Decrypted,
-    /// Decrypted to a comment (a sequence element sops encrypted from one); the leaf is as it
-    /// was and the walk turns the element into this comment.
-    Comment(SecretText),
-    /// The `ENC[…]` form of the leaf's string.
+    Pending,
+    Failed,
+    Opened(ValueType, Zeroizing<Vec<u8>>),
     Sealed(String),
-}
-
-/// What the walk gets for a leaf decrypted ahead.
-pub(crate) enum Decrypted {
-    /// The leaf holds its plaintext.
-    InPlace,
-    /// The leaf is a comment.
-    Comment(SecretText),
 }
 
 impl Prefetched {
@@ -69,7 +53,7 @@ impl Prefetched {
     /// on several threads; `None` when the tree is small, the machine has one core, or the
     /// policy depends on comments (whose order the walk alone follows).
     pub(crate) fn compute(
-        tree: &mut Tree,
+        tree: &Tree,
         policy: &PathPolicy,
         cipher: &ValueCipher,
         direction: Direction,
@@ -85,7 +69,7 @@ impl Prefetched {
     fn compute_on(
         threads: usize,
         min_values: usize,
-        tree: &mut Tree,
+        tree: &Tree,
         policy: &PathPolicy,
         cipher: &ValueCipher,
         direction: Direction,
@@ -100,15 +84,15 @@ impl Prefetched {
             aad: String::new(),
             aads: String::new(),
             matching_keys: 0,
-            slots: Vec::new(),
+            texts: Vec::new(),
             entries: Vec::new(),
         };
-        for branch in &mut tree.branches {
+        for branch in &tree.branches {
             lister.mapping(branch);
         }
         let Lister {
             aads,
-            mut slots,
+            texts,
             mut entries,
             ..
         } = lister;
@@ -116,7 +100,7 @@ impl Prefetched {
             return None;
         }
         let keep_ivs = direction == Direction::Decrypt && stash.is_some();
-        let mut ivs = vec![([0u8; 32], [0u8; 32]); if keep_ivs { entries.len() } else { 0 }];
+        let mut ivs = vec![[0u8; 32]; if keep_ivs { entries.len() } else { 0 }];
         let run = entries.len().div_ceil(threads);
         let worker = Worker {
             cipher,
@@ -124,32 +108,28 @@ impl Prefetched {
             direction,
             aads: &aads,
         };
-        std::thread::scope(|scope| {
+        let finished = std::thread::scope(|scope| {
             // `ivs` is empty unless kept: its runs then run out and each worker gets none.
             let mut iv_runs = ivs.chunks_mut(run);
-            let mut runs = slots
-                .chunks_mut(run)
+            let mut runs = texts
+                .chunks(run)
                 .zip(entries.chunks_mut(run))
-                .map(|(slots, entries)| (slots, entries, iv_runs.next().unwrap_or_default()))
+                .map(|(texts, entries)| (texts, entries, iv_runs.next().unwrap_or_default()))
                 .collect::<Vec<_>>()
                 .into_iter();
-            let first = runs.next();
+            let (first_texts, first_entries, first_ivs) = runs.next()?;
             let handles: Vec<_> = runs
-                .map(|(slots, entries, ivs)| {
+                .map(|(texts, entries, ivs)| {
                     let worker = &worker;
-                    scope.spawn(move || worker.run(slots, entries, ivs))
+                    scope.spawn(move || worker.run(texts, entries, ivs))
                 })
                 .collect();
-            if let Some((slots, entries, ivs)) = first {
-                worker.run(slots, entries, ivs);
-            }
-            // A worker that panicked leaves the rest of its run untouched, for the walk (which
-            // will meet the same problem and report it); its finished entries stay valid.
-            for handle in handles {
-                let _ = handle.join();
-            }
+            worker.run(first_texts, first_entries, first_ivs);
+            // A worker that panicked leaves its values to the walk, which reports the problem.
+            handles.into_iter().all(|h| h.join().is_ok()).then_some(())
         });
-        drop(slots);
+        finished?;
+        drop(texts);
         Some(Prefetched {
             entries,
             ivs,
@@ -158,41 +138,36 @@ impl Prefetched {
         })
     }
 
-    /// The next entry when it is for the leaf at `slot` under `aad`.
-    fn take(&mut self, slot: &Scalar, aad: &[u8]) -> Option<(usize, Outcome)> {
-        let index = self.cursor;
-        let entry = self.entries.get_mut(index)?;
+    /// The next entry when it is for `text` under `aad`.
+    fn take(&mut self, text: &str, aad: &[u8]) -> Option<Outcome> {
+        let entry = self.entries.get_mut(self.cursor)?;
         let (start, end) = (entry.aad.0 as usize, entry.aad.1 as usize);
-        if entry.addr != slot as *const Scalar as usize || self.aads.as_bytes()[start..end] != *aad
+        if entry.addr != text.as_ptr() as usize
+            || entry.len != text.len()
+            || self.aads.as_bytes()[start..end] != *aad
         {
             return None;
         }
         self.cursor += 1;
-        Some((
-            index,
-            std::mem::replace(&mut entry.outcome, Outcome::Untouched),
-        ))
+        Some(std::mem::replace(&mut entry.outcome, Outcome::Pending))
     }
 
-    /// Whether the leaf at `slot` was decrypted ahead under `aad`, with the IV stash slot and
-    /// IV of its value when they were kept.
-    pub(crate) fn take_decrypted(
-        &mut self,
-        slot: &Scalar,
-        aad: &[u8],
-    ) -> Option<(Decrypted, Option<([u8; 32], [u8; 32])>)> {
-        let (index, outcome) = self.take(slot, aad)?;
-        let iv = self.ivs.get(index).copied();
-        match outcome {
-            Outcome::Decrypted => Some((Decrypted::InPlace, iv)),
-            Outcome::Comment(c) => Some((Decrypted::Comment(c), iv)),
+    /// The decryption of `text` under `aad` when it was done ahead and succeeded.
+    pub(crate) fn take_opened(&mut self, text: &str, aad: &[u8]) -> Option<DecryptedValue> {
+        let index = self.cursor;
+        match self.take(text, aad)? {
+            Outcome::Opened(value_type, plaintext) => Some(DecryptedValue {
+                value_type,
+                plaintext,
+                iv: self.ivs.get(index).copied().unwrap_or([0; 32]),
+            }),
             _ => None,
         }
     }
 
-    /// The `ENC[…]` form of the string leaf at `slot` under `aad` when it was made ahead.
-    pub(crate) fn take_sealed(&mut self, slot: &Scalar, aad: &[u8]) -> Option<String> {
-        match self.take(slot, aad)?.1 {
+    /// The `ENC[…]` form of the string `text` under `aad` when it was done ahead.
+    pub(crate) fn take_sealed(&mut self, text: &str, aad: &[u8]) -> Option<String> {
+        match self.take(text, aad)? {
             Outcome::Sealed(value) => Some(value),
             _ => None,
         }
@@ -204,7 +179,7 @@ impl Prefetched {
         self.cursor == self.entries.len()
     }
 
-    /// How many values were listed to be processed ahead (for tests).
+    /// How many values were processed ahead (for tests).
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
@@ -215,7 +190,7 @@ impl Prefetched {
     pub(crate) fn processed(&self) -> usize {
         self.entries
             .iter()
-            .filter(|e| !matches!(e.outcome, Outcome::Untouched))
+            .filter(|e| matches!(e.outcome, Outcome::Opened(..) | Outcome::Sealed(_)))
             .count()
     }
 }
@@ -229,33 +204,19 @@ struct Worker<'w> {
 }
 
 impl Worker<'_> {
-    fn run(
-        &self,
-        slots: &mut [&mut Scalar],
-        entries: &mut [Entry],
-        ivs: &mut [([u8; 32], [u8; 32])],
-    ) {
-        for (i, (slot, entry)) in slots.iter_mut().zip(entries.iter_mut()).enumerate() {
+    fn run(&self, texts: &[&str], entries: &mut [Entry], ivs: &mut [[u8; 32]]) {
+        for (i, (text, entry)) in texts.iter().zip(entries.iter_mut()).enumerate() {
             let aad = &self.aads.as_bytes()[entry.aad.0 as usize..entry.aad.1 as usize];
-            let Scalar::Str(text) = &**slot else { continue };
             entry.outcome = match self.direction {
-                Direction::Decrypt => {
-                    let Ok(opened) = self.cipher.decrypt(text.as_str(), aad) else {
-                        continue;
-                    };
-                    if let Some(kept) = ivs.get_mut(i) {
-                        let key = IvStash::slot(opened.value_type, aad, &opened.plaintext);
-                        *kept = (key, opened.iv);
-                    }
-                    match typed_value(opened.value_type, opened.plaintext) {
-                        Ok(Plain::Scalar(value)) => {
-                            **slot = value;
-                            Outcome::Decrypted
+                Direction::Decrypt => match self.cipher.decrypt(text, aad) {
+                    Ok(opened) => {
+                        if let Some(slot) = ivs.get_mut(i) {
+                            *slot = opened.iv;
                         }
-                        Ok(Plain::Comment(comment)) => Outcome::Comment(comment),
-                        Err(_) => continue,
+                        Outcome::Opened(opened.value_type, opened.plaintext)
                     }
-                }
+                    Err(_) => Outcome::Failed,
+                },
                 Direction::Encrypt => Outcome::Sealed(crate::walk::seal_value(
                     self.cipher,
                     self.stash,
@@ -275,13 +236,13 @@ struct Lister<'p, 't> {
     aad: String,
     aads: String,
     matching_keys: usize,
-    slots: Vec<&'t mut Scalar>,
+    texts: Vec<&'t str>,
     entries: Vec<Entry>,
 }
 
 impl<'t> Lister<'_, 't> {
-    fn mapping(&mut self, mapping: &'t mut Mapping) {
-        for item in &mut mapping.items {
+    fn mapping(&mut self, mapping: &'t Mapping) {
+        for item in &mapping.items {
             if let MapItem::Pair(key, value) = item {
                 let aad_len = self.aad.len();
                 self.aad.push_str(key);
@@ -295,18 +256,17 @@ impl<'t> Lister<'_, 't> {
         }
     }
 
-    fn node(&mut self, node: &'t mut Node) {
+    fn node(&mut self, node: &'t Node) {
         match node {
             Node::Mapping(m) => self.mapping(m),
             Node::Sequence(s) => {
-                for item in &mut s.items {
+                for item in &s.items {
                     if let SeqItem::Value(v) = item {
                         self.node(v);
                     }
                 }
             }
-            Node::Scalar(scalar) => {
-                let Scalar::Str(text) = &*scalar else { return };
+            Node::Scalar(Scalar::Str(text)) => {
                 let text = text.as_str();
                 let wanted = !text.is_empty()
                     && self.policy.should_encrypt(self.matching_keys, &[], false)
@@ -315,14 +275,16 @@ impl<'t> Lister<'_, 't> {
                     let start = self.aads.len();
                     self.aads
                         .push_str(if self.aad.is_empty() { ":" } else { &self.aad });
+                    self.texts.push(text);
                     self.entries.push(Entry {
-                        addr: &*scalar as *const Scalar as usize,
+                        addr: text.as_ptr() as usize,
+                        len: text.len(),
                         aad: (start as u32, self.aads.len() as u32),
-                        outcome: Outcome::Untouched,
+                        outcome: Outcome::Pending,
                     });
-                    self.slots.push(scalar);
                 }
             }
+            Node::Scalar(_) => {}
         }
     }
 }

@@ -2,9 +2,11 @@
 //! partial-encryption rule, with and without recorded IVs, and fail the same way.
 
 use super::*;
+use crate::cipher::ValueType;
 use crate::metadata::PartialRule;
 use crate::secret::DataKey;
 use crate::store::{yaml::YamlStore, Store};
+use crate::tree::{MapItem, Node};
 use crate::walk::Walker;
 
 /// A document of about `groups * 9` values of every type, nested in mappings and sequences,
@@ -49,7 +51,7 @@ fn walk(
     let prefetched = if ahead {
         let p = Prefetched::compute_on(3, 100, tree, policy, cipher, direction, walker.stash());
         let p = p.expect("a large tree is processed ahead");
-        // Every listed value was processed, but for the two damaged ones of the last test.
+        // Every listed value was processed, but for the two damaged ones of some tests.
         assert!(
             p.processed() + 2 >= p.len(),
             "{} of {}",
@@ -237,11 +239,11 @@ fn a_damaged_value_fails_with_its_key_path_as_without_help() {
 fn small_trees_and_comment_rules_are_left_to_the_walk() {
     let key = DataKey::from_slice(&[9u8; 32]).unwrap();
     let cipher = ValueCipher::new(&key);
-    let mut small = YamlStore::new(4)
+    let small = YamlStore::new(4)
         .load_plain(document(3).as_bytes())
         .unwrap();
     let policy = PathPolicy::new(None).unwrap();
-    let ahead = |threads, tree: &mut Tree, policy: &PathPolicy| {
+    let ahead = |threads, tree: &Tree, policy: &PathPolicy| {
         Prefetched::compute_on(
             threads,
             MIN_VALUES,
@@ -252,13 +254,83 @@ fn small_trees_and_comment_rules_are_left_to_the_walk() {
             None,
         )
     };
-    assert!(ahead(4, &mut small, &policy).is_none());
-    let mut large = YamlStore::new(4)
+    assert!(ahead(4, &small, &policy).is_none());
+    let large = YamlStore::new(4)
         .load_plain(document(500).as_bytes())
         .unwrap();
-    assert!(ahead(4, &mut large, &policy).is_some_and(|p| p.len() >= MIN_VALUES));
-    assert!(ahead(1, &mut large, &policy).is_none());
+    assert!(ahead(4, &large, &policy).is_some_and(|p| p.len() >= MIN_VALUES));
+    assert!(ahead(1, &large, &policy).is_none());
     let comments =
         PathPolicy::new(Some(&PartialRule::EncryptedCommentRegex("sops:enc".into()))).unwrap();
-    assert!(ahead(4, &mut large, &comments).is_none());
+    assert!(ahead(4, &large, &comments).is_none());
+}
+
+#[test]
+fn a_value_of_the_wrong_type_fails_with_its_key_path_as_without_help() {
+    let (plain, cipher, policy) = setup(&None);
+    let mut encrypted = plain.clone();
+    walk(
+        &mut encrypted,
+        &cipher,
+        &policy,
+        Direction::Encrypt,
+        false,
+        None,
+    )
+    .unwrap();
+    // `port` of service7 says int but holds letters; `password` of service9 says bool.
+    let forge = |tree: &mut Tree, service: &str, key: &str, text: &[u8], value_type| {
+        for item in &mut tree.branches[0].items {
+            let MapItem::Pair(name, Node::Mapping(m)) = item else {
+                continue;
+            };
+            if name != service {
+                continue;
+            }
+            for item in &mut m.items {
+                if let MapItem::Pair(k, v) = item {
+                    if k == key {
+                        let aad = format!("{service}:{key}:");
+                        *v = Node::string(cipher.encrypt(text, aad.as_bytes(), value_type));
+                    }
+                }
+            }
+        }
+    };
+    for (service, key, text, value_type, path) in [
+        (
+            "service7",
+            "port",
+            &b"eighty"[..],
+            ValueType::Int,
+            r#"["service7"]["port"]"#,
+        ),
+        (
+            "service9",
+            "password",
+            &b"maybe"[..],
+            ValueType::Bool,
+            r#"["service9"]["password"]"#,
+        ),
+    ] {
+        let mut forged = encrypted.clone();
+        forge(&mut forged, service, key, text, value_type);
+        let mut messages = Vec::new();
+        for with_help in [false, true] {
+            let mut tree = forged.clone();
+            let err = walk(
+                &mut tree,
+                &cipher,
+                &policy,
+                Direction::Decrypt,
+                with_help,
+                None,
+            )
+            .expect_err("a value of the wrong type must not decrypt");
+            messages.push(err.message().to_owned());
+        }
+        assert!(messages[0].contains(path), "{}", messages[0]);
+        assert!(messages[0].contains("not a valid"), "{}", messages[0]);
+        assert_eq!(messages[0], messages[1]);
+    }
 }

@@ -9,7 +9,7 @@ use crate::cipher::{ValueCipher, ValueType};
 use crate::error::{Error, ErrorKind};
 use crate::mac::MacHasher;
 use crate::metadata::PartialRule;
-use crate::prefetch::{Decrypted, Prefetched};
+use crate::prefetch::Prefetched;
 use crate::secret::{SecretBytes, SecretText};
 use crate::timefmt;
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp};
@@ -139,17 +139,14 @@ pub(crate) fn go_float_f(f: f64) -> String {
 }
 
 /// A decrypted value: a scalar, or a comment.
-pub(crate) enum Plain {
+enum Plain {
     Scalar(Scalar),
     Comment(SecretText),
 }
 
 /// Converts decrypted bytes to a typed value. Strings and bytes move into their zeroizing
 /// containers without a copy.
-pub(crate) fn typed_value(
-    value_type: ValueType,
-    mut plaintext: Zeroizing<Vec<u8>>,
-) -> Result<Plain, Error> {
+fn typed_value(value_type: ValueType, mut plaintext: Zeroizing<Vec<u8>>) -> Result<Plain, Error> {
     let bytes = std::mem::take(&mut *plaintext);
     let bad = |what: &str| {
         Error::new(
@@ -222,7 +219,7 @@ pub struct IvStash {
 }
 
 impl IvStash {
-    pub(crate) fn slot(value_type: ValueType, aad: &[u8], plaintext: &[u8]) -> [u8; 32] {
+    fn slot(value_type: ValueType, aad: &[u8], plaintext: &[u8]) -> [u8; 32] {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         h.update(value_type.tag().as_bytes());
@@ -299,7 +296,14 @@ impl<'a> Walker<'a> {
         } else {
             self.aad.as_bytes()
         };
-        let decrypted = self.cipher.decrypt(text, aad)?;
+        let ahead = self
+            .prefetched
+            .as_mut()
+            .and_then(|p| p.take_opened(text, aad));
+        let decrypted = match ahead {
+            Some(decrypted) => decrypted,
+            None => self.cipher.decrypt(text, aad)?,
+        };
         if let Some(stash) = self.stash.as_deref_mut() {
             let slot = IvStash::slot(decrypted.value_type, aad, &decrypted.plaintext);
             stash.ivs.insert(slot, decrypted.iv);
@@ -439,13 +443,13 @@ impl<'a> Walker<'a> {
         }
         if encrypted && !bytes.is_empty() {
             let ahead = match (&*scalar, self.prefetched.as_mut()) {
-                (Scalar::Str(_), Some(prefetched)) => {
+                (Scalar::Str(text), Some(prefetched)) => {
                     let aad = if self.aad.is_empty() {
                         &b":"[..]
                     } else {
                         self.aad.as_bytes()
                     };
-                    prefetched.take_sealed(scalar, aad)
+                    prefetched.take_sealed(text.as_str(), aad)
                 }
                 _ => None,
             };
@@ -463,25 +467,7 @@ impl<'a> Walker<'a> {
 
     fn decrypt_leaf(&mut self, scalar: &mut Scalar) -> Result<Option<SecretText>, Error> {
         let encrypted = self.should_encrypt(false);
-        let ahead = match self.prefetched.as_mut() {
-            Some(prefetched) if encrypted => {
-                let aad = if self.aad.is_empty() {
-                    &b":"[..]
-                } else {
-                    self.aad.as_bytes()
-                };
-                prefetched.take_decrypted(scalar, aad)
-            }
-            _ => None,
-        };
-        if let Some((decrypted, iv)) = ahead {
-            if let (Some(stash), Some((slot, iv))) = (self.stash.as_deref_mut(), iv) {
-                stash.ivs.insert(slot, iv);
-            }
-            if let Decrypted::Comment(c) = decrypted {
-                return Ok(Some(c));
-            }
-        } else if encrypted {
+        if encrypted {
             let text = match scalar {
                 Scalar::Str(s) => s,
                 other => {

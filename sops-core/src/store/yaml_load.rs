@@ -132,6 +132,10 @@ pub(crate) struct Loader<'a> {
     ascii: bool,
     /// The previous event closed a flow collection (`{}`, `[1, 2]`).
     after_flow_end: bool,
+    /// Emptied item lists of finished collections, reused to collect the next ones: each
+    /// collection is then allocated once at its final size instead of growing by doubling.
+    spare_maps: Vec<Vec<MapItem>>,
+    spare_seqs: Vec<Vec<SeqItem>>,
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -157,6 +161,8 @@ impl<'a> Loader<'a> {
             cursor: std::cell::Cell::new((0, 0)),
             ascii: src.is_ascii(),
             after_flow_end: false,
+            spare_maps: Vec::new(),
+            spare_seqs: Vec::new(),
         }
     }
 
@@ -400,7 +406,9 @@ impl<'a> Loader<'a> {
                 let check = self.check_duplicates && self.branches.is_empty();
                 let mut frame = Frame {
                     body: Body::Map {
-                        mapping: Mapping::default(),
+                        mapping: Mapping {
+                            items: self.spare_maps.pop().unwrap_or_default(),
+                        },
                         pending_key: None,
                         seen: check.then(HashSet::new),
                     },
@@ -423,7 +431,9 @@ impl<'a> Loader<'a> {
                 self.enter_container()?;
                 let flow = self.is_flow_start(span);
                 let mut frame = Frame {
-                    body: Body::Seq(Sequence::default()),
+                    body: Body::Seq(Sequence {
+                        items: self.spare_seqs.pop().unwrap_or_default(),
+                    }),
                     indent: self.container_column(span, true),
                     flow,
                     anchor,
@@ -440,8 +450,16 @@ impl<'a> Loader<'a> {
                     .pop()
                     .ok_or_else(|| invalid("unbalanced collection end"))?;
                 let node = match frame.body {
-                    Body::Map { mapping, .. } => Node::Mapping(mapping),
-                    Body::Seq(seq) => Node::Sequence(seq),
+                    Body::Map { mut mapping, .. } => {
+                        let items = mapping.items.drain(..).collect();
+                        self.spare_maps.push(mapping.items);
+                        Node::Mapping(Mapping { items })
+                    }
+                    Body::Seq(mut seq) => {
+                        let items = seq.items.drain(..).collect();
+                        self.spare_seqs.push(seq.items);
+                        Node::Sequence(Sequence { items })
+                    }
                 };
                 if frame.anchor != 0 {
                     self.anchor(frame.anchor, &node);

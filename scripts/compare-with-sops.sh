@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     --formats) formats="$2"; shift ;;
     --ops) ops="$2"; shift ;;
     --no-build) build=false ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift

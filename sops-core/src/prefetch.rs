@@ -11,10 +11,9 @@
 //! not cover, or a value that failed, is simply computed by the walk itself, with its error
 //! message and key path.
 
-use crate::cipher::{DecryptedValue, ValueCipher, ValueType};
+use crate::cipher::{ValueCipher, ValueType};
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Tree};
-use crate::walk::{Direction, IvStash, PathPolicy};
-use zeroize::Zeroizing;
+use crate::walk::{typed_value, Direction, IvStash, PathPolicy, Plain};
 
 /// Trees with fewer values than this are walked on one thread: starting threads would cost
 /// more than it saves.
@@ -23,11 +22,15 @@ const MIN_VALUES: usize = 2048;
 /// The most threads used, whatever the machine has.
 const MAX_THREADS: usize = 8;
 
+/// An IV stash slot and the IV recorded for it.
+pub(crate) type StashedIv = ([u8; 32], [u8; 32]);
+
 /// The results of the value work done ahead of the walk, handed out in document order.
 pub(crate) struct Prefetched {
     entries: Vec<Entry>,
-    /// The IV of each decrypted value, kept only when the walk records IVs (`edit`, `set`).
-    ivs: Vec<[u8; 32]>,
+    /// The IV stash slot and IV of each decrypted value, kept only when the walk records IVs
+    /// (`edit`, `set`).
+    ivs: Vec<StashedIv>,
     /// Every entry's additional data, one after the other.
     aads: String,
     cursor: usize,
@@ -44,7 +47,7 @@ struct Entry {
 enum Outcome {
     Pending,
     Failed,
-    Opened(ValueType, Zeroizing<Vec<u8>>),
+    Opened(Plain),
     Sealed(String),
 }
 
@@ -100,7 +103,7 @@ impl Prefetched {
             return None;
         }
         let keep_ivs = direction == Direction::Decrypt && stash.is_some();
-        let mut ivs = vec![[0u8; 32]; if keep_ivs { entries.len() } else { 0 }];
+        let mut ivs = vec![([0u8; 32], [0u8; 32]); if keep_ivs { entries.len() } else { 0 }];
         let run = entries.len().div_ceil(threads);
         let worker = Worker {
             cipher,
@@ -153,14 +156,14 @@ impl Prefetched {
     }
 
     /// The decryption of `text` under `aad` when it was done ahead and succeeded.
-    pub(crate) fn take_opened(&mut self, text: &str, aad: &[u8]) -> Option<DecryptedValue> {
+    pub(crate) fn take_opened(
+        &mut self,
+        text: &str,
+        aad: &[u8],
+    ) -> Option<(Plain, Option<StashedIv>)> {
         let index = self.cursor;
         match self.take(text, aad)? {
-            Outcome::Opened(value_type, plaintext) => Some(DecryptedValue {
-                value_type,
-                plaintext,
-                iv: self.ivs.get(index).copied().unwrap_or([0; 32]),
-            }),
+            Outcome::Opened(plain) => Some((plain, self.ivs.get(index).copied())),
             _ => None,
         }
     }
@@ -204,16 +207,22 @@ struct Worker<'w> {
 }
 
 impl Worker<'_> {
-    fn run(&self, texts: &[&str], entries: &mut [Entry], ivs: &mut [[u8; 32]]) {
+    /// Decrypts to typed values (or comments), or encrypts strings; a value that fails to
+    /// decrypt or convert is left to the walk, which reports it with its key path.
+    fn run(&self, texts: &[&str], entries: &mut [Entry], ivs: &mut [StashedIv]) {
         for (i, (text, entry)) in texts.iter().zip(entries.iter_mut()).enumerate() {
             let aad = &self.aads.as_bytes()[entry.aad.0 as usize..entry.aad.1 as usize];
             entry.outcome = match self.direction {
                 Direction::Decrypt => match self.cipher.decrypt(text, aad) {
                     Ok(opened) => {
-                        if let Some(slot) = ivs.get_mut(i) {
-                            *slot = opened.iv;
+                        if let Some(kept) = ivs.get_mut(i) {
+                            let slot = IvStash::slot(opened.value_type, aad, &opened.plaintext);
+                            *kept = (slot, opened.iv);
                         }
-                        Outcome::Opened(opened.value_type, opened.plaintext)
+                        match typed_value(opened.value_type, opened.plaintext) {
+                            Ok(plain) => Outcome::Opened(plain),
+                            Err(_) => Outcome::Failed,
+                        }
                     }
                     Err(_) => Outcome::Failed,
                 },

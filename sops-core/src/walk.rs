@@ -139,14 +139,17 @@ pub(crate) fn go_float_f(f: f64) -> String {
 }
 
 /// A decrypted value: a scalar, or a comment.
-enum Plain {
+pub(crate) enum Plain {
     Scalar(Scalar),
     Comment(SecretText),
 }
 
 /// Converts decrypted bytes to a typed value. Strings and bytes move into their zeroizing
 /// containers without a copy.
-fn typed_value(value_type: ValueType, mut plaintext: Zeroizing<Vec<u8>>) -> Result<Plain, Error> {
+pub(crate) fn typed_value(
+    value_type: ValueType,
+    mut plaintext: Zeroizing<Vec<u8>>,
+) -> Result<Plain, Error> {
     let bytes = std::mem::take(&mut *plaintext);
     let bad = |what: &str| {
         Error::new(
@@ -219,7 +222,7 @@ pub struct IvStash {
 }
 
 impl IvStash {
-    fn slot(value_type: ValueType, aad: &[u8], plaintext: &[u8]) -> [u8; 32] {
+    pub(crate) fn slot(value_type: ValueType, aad: &[u8], plaintext: &[u8]) -> [u8; 32] {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         h.update(value_type.tag().as_bytes());
@@ -296,14 +299,7 @@ impl<'a> Walker<'a> {
         } else {
             self.aad.as_bytes()
         };
-        let ahead = self
-            .prefetched
-            .as_mut()
-            .and_then(|p| p.take_opened(text, aad));
-        let decrypted = match ahead {
-            Some(decrypted) => decrypted,
-            None => self.cipher.decrypt(text, aad)?,
-        };
+        let decrypted = self.cipher.decrypt(text, aad)?;
         if let Some(stash) = self.stash.as_deref_mut() {
             let slot = IvStash::slot(decrypted.value_type, aad, &decrypted.plaintext);
             stash.ivs.insert(slot, decrypted.iv);
@@ -482,13 +478,32 @@ impl<'a> Walker<'a> {
             if text.is_empty() {
                 return Ok(None);
             }
-            let decrypted = match self.open(text.as_str()) {
-                Ok(decrypted) => decrypted,
-                Err(e) => return Err(self.error_at(e)),
+            let aad = if self.aad.is_empty() {
+                &b":"[..]
+            } else {
+                self.aad.as_bytes()
             };
-            match typed_value(decrypted.value_type, decrypted.plaintext)
-                .map_err(|e| self.error_at(e))?
-            {
+            let ahead = self
+                .prefetched
+                .as_mut()
+                .and_then(|p| p.take_opened(text.as_str(), aad));
+            let plain = match ahead {
+                Some((plain, stashed)) => {
+                    if let (Some(stash), Some((slot, iv))) = (self.stash.as_deref_mut(), stashed) {
+                        stash.ivs.insert(slot, iv);
+                    }
+                    plain
+                }
+                None => {
+                    let decrypted = match self.open(text.as_str()) {
+                        Ok(decrypted) => decrypted,
+                        Err(e) => return Err(self.error_at(e)),
+                    };
+                    typed_value(decrypted.value_type, decrypted.plaintext)
+                        .map_err(|e| self.error_at(e))?
+                }
+            };
+            match plain {
                 Plain::Comment(c) => return Ok(Some(c)),
                 Plain::Scalar(s) => *scalar = s,
             }

@@ -149,8 +149,17 @@ fn first_unprintable(text: &str) -> Option<(usize, char)> {
     let bytes = text.as_bytes();
     let ascii_bad = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
     if text.is_ascii() {
-        let offset = bytes.iter().position(|&b| ascii_bad(b))?;
-        return Some((offset, bytes[offset] as char));
+        // Whole chunks without an early exit (the compiler vectorizes them); only a chunk that
+        // holds a bad byte is searched for its position.
+        const CHUNK: usize = 64;
+        for (i, chunk) in bytes.chunks(CHUNK).enumerate() {
+            if chunk.iter().fold(false, |bad, &b| bad | ascii_bad(b)) {
+                let at = chunk.iter().position(|&b| ascii_bad(b)).unwrap_or(0);
+                let offset = i * CHUNK + at;
+                return Some((offset, bytes[offset] as char));
+            }
+        }
+        return None;
     }
     text.char_indices().find(|&(_, c)| !yaml_printable(c))
 }

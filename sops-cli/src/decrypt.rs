@@ -36,7 +36,8 @@ pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), 
             )
         })
         .map_err(|e| open_error(&sources, e))?;
-    let output = match extract {
+    // The printed plaintext is zeroized once written, like the values it was made from.
+    let output = zeroize::Zeroizing::new(match extract {
         None => out_store.emit_plain(&tree)?,
         Some(steps) => {
             let first = tree.branches.first().cloned().unwrap_or_default();
@@ -46,6 +47,6 @@ pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), 
                 node => out_store.emit_value(&node)?,
             }
         }
-    };
+    });
     write_output(&args.io, &output, OutputKind::Plaintext)
 }

@@ -100,7 +100,8 @@ pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), 
             let stream = Tree {
                 branches: loaded.into_iter().flat_map(|f| f.tree.branches).collect(),
             };
-            let output = Format::Yaml.store_with(&options).emit_plain(&stream)?;
+            let output =
+                zeroize::Zeroizing::new(Format::Yaml.store_with(&options).emit_plain(&stream)?);
             write_output(&args.io, &output, OutputKind::Plaintext)
         }
     }

@@ -243,8 +243,7 @@ fn assert_fails_alike(damaged: &Tree, cipher: &ValueCipher, policy: &PathPolicy,
 
 #[test]
 fn a_moved_value_fails_with_its_key_path_as_without_help() {
-    let (plain, cipher, policy) = setup(&None);
-    let mut encrypted = plain.clone();
+    let (mut encrypted, cipher, policy) = setup(&None);
     walk(
         &mut encrypted,
         &cipher,
@@ -268,8 +267,7 @@ fn a_moved_value_fails_with_its_key_path_as_without_help() {
 
 #[test]
 fn a_value_of_the_wrong_type_fails_with_its_key_path_as_without_help() {
-    let (plain, cipher, policy) = setup(&None);
-    let mut encrypted = plain.clone();
+    let (mut encrypted, cipher, policy) = setup(&None);
     walk(
         &mut encrypted,
         &cipher,

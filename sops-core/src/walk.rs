@@ -190,6 +190,15 @@ pub(crate) fn typed_value(
     })
 }
 
+/// The additional data of a value at key path `path` (`a:b:`): the path, or `:` at the top.
+fn aad_bytes(path: &str) -> &[u8] {
+    if path.is_empty() {
+        b":"
+    } else {
+        path.as_bytes()
+    }
+}
+
 /// Which way the walk goes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Direction {
@@ -294,11 +303,7 @@ impl<'a> Walker<'a> {
     }
 
     fn open(&mut self, text: &str) -> Result<crate::cipher::DecryptedValue, Error> {
-        let aad = if self.aad.is_empty() {
-            &b":"[..]
-        } else {
-            self.aad.as_bytes()
-        };
+        let aad = aad_bytes(&self.aad);
         let decrypted = self.cipher.decrypt(text, aad)?;
         if let Some(stash) = self.stash.as_deref_mut() {
             let slot = IvStash::slot(decrypted.value_type, aad, &decrypted.plaintext);
@@ -329,11 +334,7 @@ impl<'a> Walker<'a> {
     }
 
     fn aad(&self) -> &[u8] {
-        if self.aad.is_empty() {
-            b":"
-        } else {
-            self.aad.as_bytes()
-        }
+        aad_bytes(&self.aad)
     }
 
     fn error_at(&self, e: Error) -> Error {
@@ -440,11 +441,7 @@ impl<'a> Walker<'a> {
         if encrypted && !bytes.is_empty() {
             let ahead = match (&*scalar, self.prefetched.as_mut()) {
                 (Scalar::Str(text), Some(prefetched)) => {
-                    let aad = if self.aad.is_empty() {
-                        &b":"[..]
-                    } else {
-                        self.aad.as_bytes()
-                    };
+                    let aad = aad_bytes(&self.aad);
                     prefetched.take_sealed(text.as_str(), aad)
                 }
                 _ => None,
@@ -478,11 +475,7 @@ impl<'a> Walker<'a> {
             if text.is_empty() {
                 return Ok(None);
             }
-            let aad = if self.aad.is_empty() {
-                &b":"[..]
-            } else {
-                self.aad.as_bytes()
-            };
+            let aad = aad_bytes(&self.aad);
             let ahead = self
                 .prefetched
                 .as_mut()

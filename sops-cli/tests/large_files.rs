@@ -1,6 +1,7 @@
 //! Files large enough (thousands of values) that sops-rs encrypts and decrypts their values on
-//! several threads ahead of the tree walk: both directions against the reference sops, with and
-//! without a partial-encryption rule, and `set` keeping every other value's ciphertext.
+//! several threads ahead of the tree walk, and (over 1 MiB) reads them in parts on several
+//! threads: both directions against the reference sops, with and without a partial-encryption
+//! rule, and `set` keeping every other value's ciphertext.
 
 mod common;
 
@@ -11,8 +12,13 @@ use std::path::Path;
 /// About 7,000 values of every type, nested in mappings and sequences, with comments; 3,600 of
 /// them strings (sops-rs works ahead on strings from 2,048 of them).
 fn yaml_document() -> String {
+    yaml_document_of(600)
+}
+
+/// [`yaml_document`] with `groups` groups of about 12 values.
+fn yaml_document_of(groups: usize) -> String {
     let mut text = String::from("# settings of many services\n");
-    for g in 0..600 {
+    for g in 0..groups {
         let _ = write!(
             text,
             "service{g}:\n    # owner: team {g}\n    password: pw-{g}-é\n    token: t{g}\n    \
@@ -108,6 +114,14 @@ fn large_yaml_with_an_encrypted_regex_round_trips_through_sops_both_ways() {
         &yaml_document(),
         &["--encrypted-regex", "^(password|hosts|note)$"],
     );
+}
+
+/// Encrypted, this is over 1 MiB: sops-rs reads it in parts on several threads.
+#[test]
+fn yaml_over_a_mebibyte_round_trips_through_sops_both_ways() {
+    let document = yaml_document_of(1800);
+    assert!(document.len() > 200_000);
+    check_both_ways("yaml", &document, &[]);
 }
 
 #[test]

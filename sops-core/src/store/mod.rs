@@ -20,6 +20,7 @@ mod yaml_fast;
 mod yaml_load;
 mod yaml_resolve;
 mod yaml_scalar;
+mod yaml_split;
 
 /// The file formats of sops.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,7 +4,6 @@
 //! The `sops` metadata is appended as the last key of every document and read from the first.
 
 use super::yaml_emit::{estimated_size, YamlWriter};
-use super::yaml_load::Loader;
 use super::{split_metadata, Store};
 use crate::error::{Error, ErrorKind};
 use crate::metadata::{EmptyListStyle, Metadata, KEY_TYPES_LOAD_ORDER};
@@ -55,7 +54,7 @@ impl YamlStore {
             .with_hint("YAML files cannot hold control characters, even in comments; write them as escapes in a double-quoted string (\"\\x01\")"));
         }
         Ok(Tree {
-            branches: Loader::new(text, check_duplicates).load()?,
+            branches: super::yaml_split::load(text, check_duplicates)?,
         })
     }
 

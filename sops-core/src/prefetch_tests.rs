@@ -82,6 +82,13 @@ fn setup(rule: &Option<PartialRule>) -> (Tree, ValueCipher, PathPolicy) {
     )
 }
 
+/// [`setup`] under the default rule, with the tree encrypted by the walk alone.
+fn encrypted_setup() -> (Tree, ValueCipher, PathPolicy) {
+    let (mut tree, cipher, policy) = setup(&None);
+    walk(&mut tree, &cipher, &policy, Direction::Encrypt, false, None).unwrap();
+    (tree, cipher, policy)
+}
+
 #[test]
 fn the_walk_takes_every_value_processed_ahead_under_every_rule() {
     for rule in rules() {
@@ -243,16 +250,7 @@ fn assert_fails_alike(damaged: &Tree, cipher: &ValueCipher, policy: &PathPolicy,
 
 #[test]
 fn a_moved_value_fails_with_its_key_path_as_without_help() {
-    let (mut encrypted, cipher, policy) = setup(&None);
-    walk(
-        &mut encrypted,
-        &cipher,
-        &policy,
-        Direction::Encrypt,
-        false,
-        None,
-    )
-    .unwrap();
+    let (mut encrypted, cipher, policy) = encrypted_setup();
     // Swap the ciphertexts of two passwords: each now has the other's key path as AAD.
     let first = value_mut(&mut encrypted, "service300", "password").clone();
     let second = std::mem::replace(value_mut(&mut encrypted, "service301", "password"), first);
@@ -267,16 +265,7 @@ fn a_moved_value_fails_with_its_key_path_as_without_help() {
 
 #[test]
 fn a_value_of_the_wrong_type_fails_with_its_key_path_as_without_help() {
-    let (mut encrypted, cipher, policy) = setup(&None);
-    walk(
-        &mut encrypted,
-        &cipher,
-        &policy,
-        Direction::Encrypt,
-        false,
-        None,
-    )
-    .unwrap();
+    let (encrypted, cipher, policy) = encrypted_setup();
     // `port` of service7 says int but holds letters; `password` of service9 says bool.
     for (service, key, text, value_type) in [
         ("service7", "port", &b"eighty"[..], ValueType::Int),

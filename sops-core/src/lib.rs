@@ -79,3 +79,11 @@ pub use shamir::{combine as shamir_combine, split as shamir_split};
 pub use store::Format;
 pub use timefmt::{parse_rfc3339, parse_yaml_timestamp, CivilTime};
 pub use walk::{IvStash, PathPolicy};
+
+/// How many threads to use for work that splits: the cores this process may run on, at most
+/// `max` (1 when that cannot be told).
+pub(crate) fn cores(max: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(max)
+}

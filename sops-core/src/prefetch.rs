@@ -13,7 +13,7 @@
 
 use crate::cipher::{ValueCipher, ValueType};
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Tree};
-use crate::walk::{typed_value, Direction, IvStash, PathPolicy, Plain};
+use crate::walk::{additional_data, typed_value, Direction, IvStash, PathPolicy, Plain};
 
 /// Trees with fewer values than this are walked on one thread: starting threads would cost
 /// more than it saves.
@@ -62,9 +62,7 @@ impl Prefetched {
         direction: Direction,
         stash: Option<&IvStash>,
     ) -> Option<Prefetched> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(MAX_THREADS);
+        let threads = crate::cores(MAX_THREADS);
         Self::compute_on(threads, MIN_VALUES, tree, policy, cipher, direction, stash)
     }
 
@@ -282,8 +280,7 @@ impl<'t> Lister<'_, 't> {
                     && (self.direction == Direction::Encrypt || crate::cipher::is_encrypted(text));
                 if wanted {
                     let start = self.aads.len();
-                    self.aads
-                        .push_str(if self.aad.is_empty() { ":" } else { &self.aad });
+                    self.aads.push_str(additional_data(&self.aad));
                     self.texts.push(text);
                     self.entries.push(Entry {
                         addr: text.as_ptr() as usize,

@@ -191,11 +191,11 @@ pub(crate) fn typed_value(
 }
 
 /// The additional data of a value at key path `path` (`a:b:`): the path, or `:` at the top.
-fn aad_bytes(path: &str) -> &[u8] {
+pub(crate) fn additional_data(path: &str) -> &str {
     if path.is_empty() {
-        b":"
+        ":"
     } else {
-        path.as_bytes()
+        path
     }
 }
 
@@ -303,7 +303,7 @@ impl<'a> Walker<'a> {
     }
 
     fn open(&mut self, text: &str) -> Result<crate::cipher::DecryptedValue, Error> {
-        let aad = aad_bytes(&self.aad);
+        let aad = additional_data(&self.aad).as_bytes();
         let decrypted = self.cipher.decrypt(text, aad)?;
         if let Some(stash) = self.stash.as_deref_mut() {
             let slot = IvStash::slot(decrypted.value_type, aad, &decrypted.plaintext);
@@ -334,7 +334,7 @@ impl<'a> Walker<'a> {
     }
 
     fn aad(&self) -> &[u8] {
-        aad_bytes(&self.aad)
+        additional_data(&self.aad).as_bytes()
     }
 
     fn error_at(&self, e: Error) -> Error {
@@ -441,7 +441,7 @@ impl<'a> Walker<'a> {
         if encrypted && !bytes.is_empty() {
             let ahead = match (&*scalar, self.prefetched.as_mut()) {
                 (Scalar::Str(text), Some(prefetched)) => {
-                    let aad = aad_bytes(&self.aad);
+                    let aad = additional_data(&self.aad).as_bytes();
                     prefetched.take_sealed(text.as_str(), aad)
                 }
                 _ => None,
@@ -475,7 +475,7 @@ impl<'a> Walker<'a> {
             if text.is_empty() {
                 return Ok(None);
             }
-            let aad = aad_bytes(&self.aad);
+            let aad = additional_data(&self.aad).as_bytes();
             let ahead = self
                 .prefetched
                 .as_mut()

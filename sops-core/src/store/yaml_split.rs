@@ -23,9 +23,7 @@ const MAX_PARTS: usize = 4;
 
 /// Reads `text` as [`Loader::load`] does, in several parts on several threads when it is large.
 pub(crate) fn load(text: &str, check_duplicates: bool) -> Result<Vec<Mapping>, Error> {
-    let parts = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_PARTS);
+    let parts = crate::cores(MAX_PARTS);
     if parts > 1 && text.len() >= MIN_SPLIT_LEN {
         let points = split_points(text, parts);
         if let Some(branches) = load_parts(text, &points, check_duplicates) {

@@ -9,8 +9,8 @@
 //! `version` may be missing. Errors use exit code 1, as sops does for a malformed `sops` block.
 
 use crate::error::{Error, ErrorKind};
-use crate::keysource::KeyEntry;
-use crate::timefmt::parse_yaml_timestamp;
+use crate::go::parse_yaml_timestamp;
+use crate::keys::KeyEntry;
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence};
 
 /// Which values of a file are encrypted: at most one of sops's six options.

@@ -17,8 +17,8 @@
 //! The encrypted file ends with a `[sops]` section of flattened metadata, written sorted (sops
 //! 3.11 writes it in random order; any order is read).
 
-use super::dotenv::val_to_string;
-use super::flatten::{flatten, go_json, unflatten};
+use super::flatten::{flatten, unflatten};
+use super::value::{go_json, val_to_string};
 use super::Store;
 use crate::error::{Error, ErrorKind};
 use crate::metadata::Metadata;

@@ -14,6 +14,7 @@ pub mod dotenv;
 mod flatten;
 pub mod ini;
 pub mod json;
+mod value;
 pub mod yaml;
 mod yaml_emit;
 mod yaml_fast;

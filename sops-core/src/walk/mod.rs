@@ -7,14 +7,17 @@
 
 use crate::cipher::{ValueCipher, ValueType};
 use crate::error::{Error, ErrorKind};
+use crate::go;
 use crate::mac::MacHasher;
 use crate::metadata::PartialRule;
-use crate::prefetch::Prefetched;
 use crate::secret::{SecretBytes, SecretText};
-use crate::timefmt;
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp};
 use regex::Regex;
 use zeroize::Zeroizing;
+
+mod prefetch;
+
+pub(crate) use prefetch::Prefetched;
 
 /// Decides which leaves are encrypted: sops's partial-encryption rule, compiled.
 pub struct PathPolicy {
@@ -118,24 +121,13 @@ pub(crate) fn scalar_bytes(scalar: &Scalar) -> Option<(std::borrow::Cow<'_, [u8]
         Scalar::Str(s) => (Cow::Borrowed(s.as_bytes()), ValueType::Str),
         Scalar::Bytes(b) => (Cow::Borrowed(b.secret_bytes()), ValueType::Str),
         Scalar::Int(i) => (Cow::Owned(i.to_string().into_bytes()), ValueType::Int),
-        Scalar::Float(f) => (Cow::Owned(go_float_f(*f).into_bytes()), ValueType::Float),
+        Scalar::Float(f) => (Cow::Owned(go::float_f(*f).into_bytes()), ValueType::Float),
         Scalar::Bool(b) => (
             Cow::Borrowed(if *b { &b"True"[..] } else { &b"False"[..] }),
             ValueType::Bool,
         ),
         Scalar::Time(t) => (Cow::Borrowed(t.rfc3339_nano.as_bytes()), ValueType::Time),
     })
-}
-
-/// Go `strconv.FormatFloat(v, 'f', -1, 64)`.
-pub(crate) fn go_float_f(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".to_owned()
-    } else if f.is_infinite() {
-        if f > 0.0 { "+Inf" } else { "-Inf" }.to_owned()
-    } else {
-        format!("{f}")
-    }
 }
 
 /// A decrypted value: a scalar, or a comment.
@@ -182,7 +174,7 @@ pub(crate) fn typed_value(
         })),
         ValueType::Time => {
             let s = text(bytes).map_err(|_| bad("time"))?;
-            let t = timefmt::parse_rfc3339(&s).ok_or_else(|| bad("time"))?;
+            let t = go::parse_rfc3339(&s).ok_or_else(|| bad("time"))?;
             Plain::Scalar(Scalar::Time(Timestamp {
                 rfc3339_nano: t.rfc3339_nano(),
             }))

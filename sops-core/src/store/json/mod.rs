@@ -14,9 +14,7 @@ use crate::metadata::{EmptyListStyle, Metadata};
 use crate::secret::{SecretBytes, SecretText};
 use crate::tree::{MapItem, Mapping, Node, Scalar, Tree};
 
-#[path = "json_emit.rs"]
 mod emit;
-#[path = "json_parse.rs"]
 mod parse;
 
 /// The JSON store.

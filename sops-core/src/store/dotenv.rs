@@ -1,4 +1,4 @@
-//! The dotenv store: `KEY=value` lines, byte-compatible with sops 3.11 (SOPS-FORMAT.md §7.3).
+//! The dotenv store: `KEY=value` lines, byte-compatible with sops 3.11.
 //!
 //! sops reads dotenv very literally, and so does this store:
 //!

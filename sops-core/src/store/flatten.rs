@@ -1,12 +1,11 @@
 //! The flattened `sops` metadata of the dotenv and INI stores.
 //!
-//! dotenv and INI hold only flat string pairs, so sops 3.11 JSON-encodes the metadata and
-//! flattens it (SOPS-FORMAT.md §6.3): nested map keys are appended as `__map_<key>`, list
-//! indices as `__list_<n>`, nulls and empty containers vanish, `mac_only_encrypted` becomes
-//! `true`/`false`, `shamir_threshold` an integer string, and every newline the two characters
-//! `\n`. [`flatten`] writes the pairs sorted by key; [`unflatten`] reads them in any order and
-//! rebuilds the mapping that [`Metadata::from_mapping`] reads, with each key entry's fields in
-//! sops's struct order.
+//! dotenv and INI hold only flat string pairs, so sops 3.11 JSON-encodes the metadata and flattens
+//! it: nested map keys are appended as `__map_<key>`, list indices as `__list_<n>`, nulls and empty
+//! containers vanish, `mac_only_encrypted` becomes `true`/`false`, `shamir_threshold` an integer
+//! string, and every newline the two characters `\n`. [`flatten`] writes the pairs sorted by key;
+//! [`unflatten`] reads them in any order and rebuilds the mapping that [`Metadata::from_mapping`]
+//! reads, with each key entry's fields in sops's struct order.
 
 use super::value::val_to_string;
 use crate::error::{Error, ErrorKind};
@@ -25,7 +24,7 @@ const MAX_LIST_SLOTS: usize = 1 << 16;
 /// The most tokens a flattened key may have (sops's own keys have at most six).
 const MAX_DEPTH: usize = 64;
 
-/// The fields of each key type in the order of sops's serialization structs (§6.1).
+/// The fields of each key type in the order of sops 3.11's serialization structs.
 const ENTRY_FIELDS: [(&str, &str); 7] = [
     ("pgp", "created_at enc fp"),
     ("kms", "arn role context created_at enc aws_profile"),

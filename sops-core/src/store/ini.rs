@@ -1,5 +1,5 @@
 //! The INI store, byte-compatible with sops 3.11, which reads and writes INI with
-//! `gopkg.in/ini.v1` (non-unique sections allowed; SOPS-FORMAT.md §7.4).
+//! `gopkg.in/ini.v1` (non-unique sections allowed).
 //!
 //! **Load.** Each section becomes a top-level key whose value is a mapping of strings; keys
 //! before the first header belong to the always-present `DEFAULT` section. Values are read as

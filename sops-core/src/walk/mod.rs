@@ -1,5 +1,6 @@
 //! The tree walk that encrypts and decrypts values and feeds the MAC, following sops 3.11's
-//! `walkBranch`/`walkSlice` exactly (SOPS-FORMAT.md §2–3).
+//! `walkBranch`/`walkSlice` exactly: documents, then keys and sequence items in file order, the
+//! partial-encryption rule decided per leaf, and the values hashed into the MAC on the way.
 //!
 //! The walk keeps the key path as a ready-made AAD string (`a:b:`), a count of path keys that
 //! match the partial-encryption rule (so the check is O(1) per leaf), and the comment stack that

@@ -114,7 +114,7 @@ pub fn decrypt_tree_stashing(
             ErrorKind::MacMismatch,
             format!("MAC mismatch. File has no MAC, computed {computed}"),
         )
-        .with_hint("the file was written without a MAC; --ignore-mac decrypts it anyway"));
+        .with_hint("the file was written without a MAC; the ignore_mac option (sops: --ignore-mac) decrypts it anyway"));
     }
     let aad = metadata.mac_aad()?;
     let stored = cipher.decrypt(&metadata.mac, aad.as_bytes()).map_err(|e| {
@@ -132,7 +132,7 @@ pub fn decrypt_tree_stashing(
             format!("MAC mismatch. File has {stored}, computed {computed}"),
         )
         .with_hint(
-            "a value was changed, added or removed outside sops; --ignore-mac decrypts it anyway",
+            "a value was changed, added or removed outside sops; the ignore_mac option (sops: --ignore-mac) decrypts it anyway",
         ));
     }
     Ok(())
@@ -278,7 +278,7 @@ pub fn seal_tree(
             ErrorKind::AlreadyEncrypted,
             "the file already has sops metadata (a top-level `sops` key, or `sops_` keys in dotenv): it is already encrypted",
         )
-        .with_hint("use `sops-rs rotate` or `updatekeys` to change an encrypted file's keys"));
+        .with_hint("an encrypted file's keys are changed by rotating or updating them (sops: `rotate`, `updatekeys`), not by encrypting it again"));
     }
     let mut metadata = new_metadata(options, format);
     let data_key = DataKey::generate();

@@ -64,7 +64,7 @@ pub(crate) fn wrap_data_key(
             ErrorKind::NoEncryptionKey,
             "no master key was given to encrypt the data key",
         )
-        .with_hint("pass --age RECIPIENT, or add a creation rule with keys to .sops.yaml"));
+        .with_hint("give at least one recipient in the key groups (sops: --age RECIPIENT, or a creation rule with keys in .sops.yaml)"));
     }
     let secrets = split_for_groups(data_key, key_groups.len(), shamir_threshold)?;
     for (group, secret) in key_groups.iter_mut().zip(secrets.iter()) {

@@ -241,7 +241,7 @@ impl Store for DotenvStore {
                     go_type_name(other)
                 ),
             )
-            .with_hint("pick a string value with --extract, or use --output-type json or yaml")),
+            .with_hint("extract a string value, or write the value as JSON or YAML (sops: --extract, --output-type)")),
         }
     }
 }

@@ -130,7 +130,7 @@ fn sorted_indices(group: &[KeyEntry], order: &[String]) -> Vec<usize> {
 /// Keys are tried in decryption order. A run of consecutive remote keys (cloud KMS) is asked
 /// all at once, one thread each, and the first of them in order that opens wins: a group of
 /// KMS keys in several regions costs one round trip, not one per region.
-fn unwrap_group(
+pub(crate) fn unwrap_group(
     group: &[KeyEntry],
     sources: &[&dyn KeySource],
     order: &[String],

@@ -2,9 +2,9 @@
 //!
 //! Every leaf is encrypted on its own under the file's data key, with the value's key path as
 //! additional data (`a:b:c:`), and written as
-//! `ENC[AES256_GCM,data:<b64>,iv:<b64>,tag:<b64>,type:<type>]` (SOPS-FORMAT.md §1). The AES key
-//! schedule is built once per data key; encrypting and decrypting a value allocates only its
-//! output.
+//! `ENC[AES256_GCM,data:<b64>,iv:<b64>,tag:<b64>,type:<type>]`, the type one of `str`, `int`,
+//! `float`, `bool`, `bytes`, `time` or `comment`. The AES key schedule is built once per data key;
+//! encrypting and decrypting a value allocates only its output.
 
 use crate::error::{Error, ErrorKind};
 use crate::secret::DataKey;
@@ -317,7 +317,7 @@ mod tests {
 
     #[test]
     fn spec_vector_decrypts() {
-        // SOPS-FORMAT.md §10: data key and `app.name` of ex.enc.yaml.
+        // The data key and `app.name` of fixtures/spec-examples/ex.enc.yaml, written by sops 3.11.
         let key = DataKey::from_slice(&hex(
             "c7eec5b32b418d276bb0db45c121ab2766ae540dafa14b17262bbcc8680ff712",
         ))

@@ -3,15 +3,14 @@
 
 use crate::cipher::{ValueCipher, ValueType};
 use crate::error::{Error, ErrorKind};
-use crate::keysource::{KeyEntry, KeySource};
+use crate::go::CivilTime;
+use crate::keys::{groups, KeyEntry, KeySource};
 use crate::mac::macs_equal;
 use crate::metadata::{Metadata, PartialRule};
-use crate::prefetch::Prefetched;
 use crate::secret::DataKey;
 use crate::store::{Format, Store};
-use crate::timefmt::CivilTime;
 use crate::tree::{Mapping, Tree};
-use crate::walk::{Direction, IvStash, PathPolicy, Walker};
+use crate::walk::{Direction, IvStash, PathPolicy, Prefetched, Walker};
 
 /// The version sops-rs writes into metadata: the sops release whose format it produces.
 pub const SOPS_VERSION: &str = "3.11.0";
@@ -38,51 +37,18 @@ pub struct EncryptOptions {
     pub mac_only_encrypted: bool,
 }
 
-fn find_source<'a>(sources: &[&'a dyn KeySource], key_type: &str) -> Option<&'a dyn KeySource> {
-    sources.iter().copied().find(|s| s.key_type() == key_type)
-}
-
-/// Recovers the data key from the metadata with the first master key that opens it.
+/// Recovers the data key from the metadata with the first master key that opens it (or, with
+/// several key groups, from the Shamir shares of enough groups).
 pub fn unwrap_data_key(
     metadata: &Metadata,
     sources: &[&dyn KeySource],
     decryption_order: &[String],
 ) -> Result<DataKey, Error> {
-    if metadata.key_groups.len() > 1 {
-        return crate::shamir::unwrap_groups(metadata, sources, decryption_order);
-    }
-    let group = metadata
-        .key_groups
-        .first()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    let mut report = Vec::new();
-    let secret = crate::shamir::unwrap_group(group, sources, decryption_order, &mut report)?;
-    match secret {
-        Some(secret) => DataKey::from_slice(secret.secret_bytes()).ok_or_else(|| {
-            Error::new(
-                ErrorKind::DataKeyUnavailable,
-                format!(
-                    "the unwrapped data key has {} bytes, expected 32",
-                    secret.secret_bytes().len()
-                ),
-            )
-        }),
-        None => Err(no_key_error(&report)),
-    }
-}
-
-pub(crate) fn no_key_error(report: &[String]) -> Error {
-    let mut message = String::from("failed to get the data key required to decrypt the SOPS file");
-    for line in report {
-        message.push_str("\n  ");
-        message.push_str(line);
-    }
-    if report.is_empty() {
-        message.push_str("\n  the file lists no master key");
-    }
-    Error::new(ErrorKind::DataKeyUnavailable, message).with_hint(
-        "make an identity that can open one of these keys available (for age: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, or ~/.config/sops/age/keys.txt)",
+    groups::unwrap_data_key(
+        &metadata.key_groups,
+        metadata.shamir_threshold,
+        sources,
+        decryption_order,
     )
 }
 
@@ -92,34 +58,12 @@ pub fn wrap_data_key(
     data_key: &DataKey,
     sources: &[&dyn KeySource],
 ) -> Result<(), Error> {
-    if metadata.key_groups.iter().all(Vec::is_empty) {
-        return Err(Error::new(
-            ErrorKind::NoEncryptionKey,
-            "no master key was given to encrypt the data key",
-        )
-        .with_hint("pass --age RECIPIENT, or add a creation rule with keys to .sops.yaml"));
-    }
-    let secrets = crate::shamir::split_for_groups(data_key, metadata)?;
-    for (group, secret) in metadata.key_groups.iter_mut().zip(secrets.iter()) {
-        for entry in group.iter_mut() {
-            let source = find_source(sources, &entry.key_type).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NoEncryptionKey,
-                    format!("sops-rs cannot encrypt to {} keys", entry.key_type),
-                )
-            })?;
-            source.wrap(entry, secret.secret_bytes()).map_err(|e| {
-                Error::new(
-                    ErrorKind::NoEncryptionKey,
-                    format!(
-                        "could not encrypt the data key with {}: {e}",
-                        entry.describe()
-                    ),
-                )
-            })?;
-        }
-    }
-    Ok(())
+    groups::wrap_data_key(
+        &mut metadata.key_groups,
+        metadata.shamir_threshold,
+        data_key,
+        sources,
+    )
 }
 
 /// Decrypts every value of `tree` in place and checks the MAC unless `ignore_mac`.
@@ -170,7 +114,7 @@ pub fn decrypt_tree_stashing(
             ErrorKind::MacMismatch,
             format!("MAC mismatch. File has no MAC, computed {computed}"),
         )
-        .with_hint("the file was written without a MAC; --ignore-mac decrypts it anyway"));
+        .with_hint("the file was written without a MAC; the ignore_mac option (sops: --ignore-mac) decrypts it anyway"));
     }
     let aad = metadata.mac_aad()?;
     let stored = cipher.decrypt(&metadata.mac, aad.as_bytes()).map_err(|e| {
@@ -188,7 +132,7 @@ pub fn decrypt_tree_stashing(
             format!("MAC mismatch. File has {stored}, computed {computed}"),
         )
         .with_hint(
-            "a value was changed, added or removed outside sops; --ignore-mac decrypts it anyway",
+            "a value was changed, added or removed outside sops; the ignore_mac option (sops: --ignore-mac) decrypts it anyway",
         ));
     }
     Ok(())
@@ -334,7 +278,7 @@ pub fn seal_tree(
             ErrorKind::AlreadyEncrypted,
             "the file already has sops metadata (a top-level `sops` key, or `sops_` keys in dotenv): it is already encrypted",
         )
-        .with_hint("use `sops-rs rotate` or `updatekeys` to change an encrypted file's keys"));
+        .with_hint("an encrypted file's keys are changed by rotating or updating them (sops: `rotate`, `updatekeys`), not by encrypting it again"));
     }
     let mut metadata = new_metadata(options, format);
     let data_key = DataKey::generate();

@@ -53,15 +53,12 @@
 pub mod cipher;
 mod engine;
 mod error;
-mod keycache;
-mod keysource;
+mod go;
+mod keys;
 pub mod mac;
 pub mod metadata;
-mod prefetch;
 mod secret;
-mod shamir;
 pub mod store;
-mod timefmt;
 pub mod tree;
 mod walk;
 
@@ -71,13 +68,13 @@ pub use engine::{
     unwrap_data_key, wrap_data_key, DecryptOptions, EncryptOptions, OpenedFile, SOPS_VERSION,
 };
 pub use error::{Error, ErrorKind};
-pub use keycache::{CachedSource, UnwrapCache};
-pub use keysource::{KeyEntry, KeyError, KeySource};
+pub use go::{parse_rfc3339, parse_yaml_timestamp, CivilTime};
+pub use keys::cache::{CachedSource, UnwrapCache};
+pub use keys::shamir::{combine as shamir_combine, split as shamir_split};
+pub use keys::{KeyEntry, KeyError, KeySource};
 pub use metadata::{Metadata, PartialRule};
 pub use secret::{DataKey, SecretBytes, SecretText};
-pub use shamir::{combine as shamir_combine, split as shamir_split};
 pub use store::Format;
-pub use timefmt::{parse_rfc3339, parse_yaml_timestamp, CivilTime};
 pub use walk::{IvStash, PathPolicy};
 
 /// How many threads to use for work that splits: the cores this process may run on, at most

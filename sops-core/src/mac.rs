@@ -1,8 +1,9 @@
 //! The MAC: SHA-512 over every value's plaintext in walk order, as upper-case hex.
 //!
-//! Keys, comments and structure are not covered (SOPS-FORMAT.md §3). With
-//! `mac_only_encrypted`, the hash starts with SHA-256("sops") and covers only encrypted values.
-//! Stored MACs are compared in constant time.
+//! Keys, comments and structure are not covered (an encrypted value moved to another key fails
+//! to decrypt instead, since its key path is its additional data). With `mac_only_encrypted`, the
+//! hash starts with SHA-256("sops") and covers only encrypted values. Stored MACs are compared in
+//! constant time.
 
 use sha2::{Digest, Sha512};
 use subtle::ConstantTimeEq;

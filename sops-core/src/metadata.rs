@@ -1,16 +1,17 @@
 //! The `sops` metadata block: key groups, MAC, timestamps, partial-encryption settings.
 //!
-//! Read from and written to a [`Mapping`] so every store shares one implementation; dotenv and
-//! INI flatten that mapping. Field order follows sops 3.11 (SOPS-FORMAT.md §6.1); entries of key
-//! types sops-rs cannot use are kept as [`KeyEntry`] values and written back unchanged.
+//! Read from and written to a [`Mapping`] so every store shares one implementation; dotenv and INI
+//! flatten that mapping. Fields are written in the order of sops 3.11's serialization struct;
+//! entries of key types sops-rs cannot use are kept as [`KeyEntry`] values and written back
+//! unchanged.
 //!
 //! Reading is as lenient as sops across its versions: empty key lists may be `[]` or `null`
 //! (sops < 3.10 wrote them), numbers may arrive as floats (JSON) or strings (dotenv, INI), and
 //! `version` may be missing. Errors use exit code 1, as sops does for a malformed `sops` block.
 
 use crate::error::{Error, ErrorKind};
-use crate::keysource::KeyEntry;
-use crate::timefmt::parse_yaml_timestamp;
+use crate::go::parse_yaml_timestamp;
+use crate::keys::KeyEntry;
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence};
 
 /// Which values of a file are encrypted: at most one of sops's six options.

@@ -1,8 +1,11 @@
 //! Types that hold secret material: the data key and decrypted text.
 //!
 //! None of them implements `Debug` or `Display`; all of them zeroize their memory on drop.
-//! Read them through the explicit accessors (`secret_bytes`, `as_str`).
+//! Read them through the explicit accessors (`secret_bytes`, `as_str`). They compare in
+//! constant time ([`subtle::ConstantTimeEq`], which `==` uses too): how long a comparison takes
+//! tells only whether the lengths differ, never where the contents do.
 
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, Zeroizing};
 
 /// The 32-byte SOPS data key that encrypts every value of a file.
@@ -29,9 +32,29 @@ impl DataKey {
     }
 }
 
+impl ConstantTimeEq for DataKey {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.0[..].ct_eq(&other.0[..])
+    }
+}
+
 /// A byte buffer holding secret material (an unwrapped data key, a Shamir share, binary data).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct SecretBytes(Zeroizing<Vec<u8>>);
+
+impl ConstantTimeEq for SecretBytes {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.0[..].ct_eq(&other.0[..])
+    }
+}
+
+impl PartialEq for SecretBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for SecretBytes {}
 
 impl SecretBytes {
     /// Takes ownership of `bytes`; they are zeroized when this value is dropped.
@@ -46,8 +69,22 @@ impl SecretBytes {
 }
 
 /// A string that may hold a decrypted value; zeroized on drop, never printed by `{:?}`.
-#[derive(Clone, PartialEq, Eq, Default)]
+#[derive(Clone, Default)]
 pub struct SecretText(String);
+
+impl ConstantTimeEq for SecretText {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.0.as_bytes().ct_eq(other.0.as_bytes())
+    }
+}
+
+impl PartialEq for SecretText {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for SecretText {}
 
 impl SecretText {
     /// Wraps `text`.
@@ -86,5 +123,30 @@ impl From<&str> for SecretText {
 impl From<String> for SecretText {
     fn from(text: String) -> Self {
         SecretText(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_by_content_in_constant_time() {
+        let bytes = |b: &[u8]| SecretBytes::new(b.to_vec());
+        assert!(bytes(b"hunter2") == bytes(b"hunter2"));
+        assert!(bytes(b"hunter2") != bytes(b"hunter3"));
+        assert!(bytes(b"hunter2") != bytes(b"hunter"));
+        assert!(bool::from(bytes(b"").ct_eq(&bytes(b""))));
+        assert!(!bool::from(bytes(b"a").ct_eq(&bytes(b"b"))));
+
+        assert!(SecretText::from("hunter2") == SecretText::from("hunter2"));
+        assert!(SecretText::from("hunter2") != SecretText::from("hunter3"));
+        assert!(!bool::from(
+            SecretText::from("ab").ct_eq(&SecretText::from("abc"))
+        ));
+
+        let key = |b: u8| DataKey::from_slice(&[b; 32]).expect("32 bytes");
+        assert!(bool::from(key(7).ct_eq(&key(7))));
+        assert!(!bool::from(key(7).ct_eq(&key(8))));
     }
 }

@@ -48,17 +48,7 @@ pub struct Timestamp {
 impl Timestamp {
     /// The RFC 3339 form without fractional seconds (Go `time.RFC3339`).
     pub fn rfc3339_seconds(&self) -> String {
-        let s = &self.rfc3339_nano;
-        match s.find('.') {
-            Some(dot) => {
-                let end = s[dot..]
-                    .find(|c: char| !c.is_ascii_digit() && c != '.')
-                    .map(|i| dot + i)
-                    .unwrap_or(s.len());
-                format!("{}{}", &s[..dot], &s[end..])
-            }
-            None => s.clone(),
-        }
+        crate::go::rfc3339_seconds(&self.rfc3339_nano)
     }
 }
 

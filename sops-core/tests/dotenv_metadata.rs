@@ -1,4 +1,4 @@
-//! The flattened `sops` metadata of dotenv and INI files (SOPS-FORMAT.md §6.3): how it is
+//! The flattened `sops` metadata of dotenv and INI files (`__map_`/`__list_` keys): how it is
 //! written (`sops_`-prefixed dotenv lines, a `[sops]` INI section), read back in any order, and
 //! how damaged input fails without panicking.
 

@@ -1,4 +1,4 @@
-//! `Metadata::from_mapping` against sops 3.11's reading rules (SOPS-FORMAT.md §6.1).
+//! `Metadata::from_mapping` against sops 3.11's reading rules for the `sops` block's fields.
 //!
 //! Mappings are written as JSON and read with the JSON store, which gives the scalar types a
 //! JSON file has (numbers as floats); other scalar types are built by hand.

@@ -1,4 +1,5 @@
-//! `Metadata::to_mapping` field order (SOPS-FORMAT.md §6.1) and `mac_aad` (§3).
+//! `Metadata::to_mapping` field order (sops 3.11's serialization struct) and `mac_aad` (the
+//! MAC's additional data, `lastmodified` as Go's `time.RFC3339`).
 //!
 //! Mappings are written as JSON and read with the JSON store, which gives the scalar types a
 //! JSON file has (numbers as floats); other scalar types are built by hand.

@@ -1,4 +1,4 @@
-//! The dotenv store: `KEY=value` lines, byte-compatible with sops 3.11 (SOPS-FORMAT.md §7.3).
+//! The dotenv store: `KEY=value` lines, byte-compatible with sops 3.11.
 //!
 //! sops reads dotenv very literally, and so does this store:
 //!
@@ -12,16 +12,16 @@
 //! other scalars follow sops's `ValToString`, and lists or maps cannot be written (exit 4). The
 //! encrypted file carries its metadata as `sops_`-prefixed lines after the data, sorted by key
 //! (see the `flatten` module); on load every `sops_` line, wherever it is, is metadata.
-//!
-//! sops's `ValToString` (SOPS-FORMAT.md §7.3), which the INI store uses too, lives here as
-//! `val_to_string`, with Go's `%v` formatting of the nested values sops writes into INI.
+//! Non-string scalars are written by sops's `ValToString`, shared with the INI store in the
+//! `value` module.
 
 use super::flatten::{flatten, unflatten};
+use super::value::val_to_string;
 use super::Store;
 use crate::error::{Error, ErrorKind};
 use crate::metadata::Metadata;
 use crate::secret::{SecretBytes, SecretText};
-use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Tree};
+use crate::tree::{MapItem, Mapping, Node, Scalar, Tree};
 
 /// The prefix of the metadata keys in an encrypted dotenv file.
 const SOPS_PREFIX: &str = "sops_";
@@ -241,98 +241,7 @@ impl Store for DotenvStore {
                     go_type_name(other)
                 ),
             )
-            .with_hint("pick a string value with --extract, or use --output-type json or yaml")),
+            .with_hint("extract a string value, or write the value as JSON or YAML (sops: --extract, --output-type)")),
         }
-    }
-}
-
-/// Nesting deeper than this cannot be written by dotenv or INI (sops recurses without limit).
-pub(super) const MAX_VALUE_DEPTH: usize = 128;
-
-/// The error for a value nested deeper than [`MAX_VALUE_DEPTH`].
-pub(super) fn too_deep() -> Error {
-    Error::new(
-        ErrorKind::EmitFailed,
-        "a value is nested too deeply to write",
-    )
-    .with_hint("dotenv and INI hold flat values; write this file as YAML or JSON")
-}
-
-/// sops's `stores.ValToString`: how dotenv and INI write a value that is not a string.
-///
-/// Floats use Go's `'G'` format with `.0` added to integral values (`100.0`, `1E+21`), times
-/// RFC 3339 without fractional seconds, null `<nil>`; lists and maps are Go's `%v` of sops's
-/// tree (`[a b]`, `[{key value}]`), which is what sops writes for them in INI.
-pub(super) fn val_to_string(node: &Node) -> Result<String, Error> {
-    let mut out = String::new();
-    match node {
-        Node::Scalar(Scalar::Float(f)) if f.is_finite() => {
-            out = super::yaml_resolve::go_float_g(*f).replace('e', "E");
-            if !out.contains(['.', 'E']) {
-                out = format!("{f:.1}");
-            }
-        }
-        Node::Scalar(Scalar::Time(t)) => out = t.rfc3339_seconds(),
-        other => go_v(other, &mut out, 0)?,
-    }
-    Ok(out)
-}
-
-/// Go's `fmt.Sprintf("%v", v)` of a sops tree value. A map is a `TreeBranch` of `TreeItem`
-/// structs (`[{key value}]`), a comment a `Comment` struct (`{text}`).
-fn go_v(node: &Node, out: &mut String, depth: usize) -> Result<(), Error> {
-    if depth > MAX_VALUE_DEPTH {
-        return Err(too_deep());
-    }
-    match node {
-        Node::Scalar(Scalar::Null) => out.push_str("<nil>"),
-        Node::Scalar(Scalar::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
-        Node::Scalar(Scalar::Int(i)) => out.push_str(&i.to_string()),
-        Node::Scalar(Scalar::Float(f)) if f.is_nan() => out.push_str("NaN"),
-        Node::Scalar(Scalar::Float(f)) if f.is_infinite() => {
-            out.push_str(if *f > 0.0 { "+Inf" } else { "-Inf" })
-        }
-        Node::Scalar(Scalar::Float(f)) => out.push_str(&super::yaml_resolve::go_float_g(*f)),
-        Node::Scalar(Scalar::Time(t)) => out.push_str(&go_time_string(&t.rfc3339_nano)),
-        Node::Scalar(Scalar::Str(s)) => out.push_str(s.as_str()),
-        Node::Scalar(Scalar::Bytes(b)) => out.push_str(&String::from_utf8_lossy(b.secret_bytes())),
-        Node::Sequence(seq) => {
-            out.push('[');
-            for (i, item) in seq.items.iter().enumerate() {
-                out.push_str(if i > 0 { " " } else { "" });
-                match item {
-                    SeqItem::Value(v) => go_v(v, out, depth + 1)?,
-                    SeqItem::Comment(c) => *out += &format!("{{{}}}", c.as_str()),
-                }
-            }
-            out.push(']');
-        }
-        Node::Mapping(map) => {
-            out.push('[');
-            for (i, item) in map.items.iter().enumerate() {
-                out.push_str(if i > 0 { " " } else { "" });
-                match item {
-                    MapItem::Pair(k, v) => {
-                        *out += &format!("{{{k} ");
-                        go_v(v, out, depth + 1)?;
-                        out.push('}');
-                    }
-                    MapItem::Comment(c) => *out += &format!("{{{{{}}} <nil>}}", c.as_str()),
-                }
-            }
-            out.push(']');
-        }
-    }
-    Ok(())
-}
-
-/// Go's `time.Time.String()` of a time parsed from RFC 3339: `2001-12-14 21:59:43.1 -0500 -0500`
-/// (`+0000 UTC` for `Z`).
-fn go_time_string(rfc3339: &str) -> String {
-    let (date, rest) = rfc3339.split_once('T').unwrap_or((rfc3339, ""));
-    let (clock, zone) = rest.split_at(rest.find(['Z', '+', '-']).unwrap_or(rest.len()));
-    match zone.replace(':', "").as_str() {
-        "" | "Z" => format!("{date} {clock} +0000 UTC"),
-        offset => format!("{date} {clock} {offset} {offset}"),
     }
 }

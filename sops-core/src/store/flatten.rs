@@ -1,18 +1,13 @@
-//! The flattened `sops` metadata of the dotenv and INI stores, and Go's `json.Marshal` of a
-//! value for the INI store.
+//! The flattened `sops` metadata of the dotenv and INI stores.
 //!
-//! dotenv and INI hold only flat string pairs, so sops 3.11 JSON-encodes the metadata and
-//! flattens it (SOPS-FORMAT.md §6.3): nested map keys are appended as `__map_<key>`, list
-//! indices as `__list_<n>`, nulls and empty containers vanish, `mac_only_encrypted` becomes
-//! `true`/`false`, `shamir_threshold` an integer string, and every newline the two characters
-//! `\n`. [`flatten`] writes the pairs sorted by key; [`unflatten`] reads them in any order and
-//! rebuilds the mapping that [`Metadata::from_mapping`] reads, with each key entry's fields in
-//! sops's struct order.
-//!
-//! [`go_json`] is Go's `json.Marshal` of a tree value, which sops's INI store prints for an
-//! `--extract`ed value that is neither a string nor a mapping.
+//! dotenv and INI hold only flat string pairs, so sops 3.11 JSON-encodes the metadata and flattens
+//! it: nested map keys are appended as `__map_<key>`, list indices as `__list_<n>`, nulls and empty
+//! containers vanish, `mac_only_encrypted` becomes `true`/`false`, `shamir_threshold` an integer
+//! string, and every newline the two characters `\n`. [`flatten`] writes the pairs sorted by key;
+//! [`unflatten`] reads them in any order and rebuilds the mapping that [`Metadata::from_mapping`]
+//! reads, with each key entry's fields in sops's struct order.
 
-use super::dotenv::{too_deep, val_to_string, MAX_VALUE_DEPTH};
+use super::value::val_to_string;
 use crate::error::{Error, ErrorKind};
 use crate::metadata::{EmptyListStyle, Metadata};
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence};
@@ -29,7 +24,7 @@ const MAX_LIST_SLOTS: usize = 1 << 16;
 /// The most tokens a flattened key may have (sops's own keys have at most six).
 const MAX_DEPTH: usize = 64;
 
-/// The fields of each key type in the order of sops's serialization structs (§6.1).
+/// The fields of each key type in the order of sops 3.11's serialization structs.
 const ENTRY_FIELDS: [(&str, &str); 7] = [
     ("pgp", "created_at enc fp"),
     ("kms", "arn role context created_at enc aws_profile"),
@@ -295,99 +290,4 @@ fn field_rank(fields: &str, item: &MapItem) -> usize {
         .split(' ')
         .position(|f| f == name)
         .unwrap_or(usize::MAX)
-}
-
-/// Go's `json.Marshal` of a sops tree value, as the INI store's `EmitValue` writes it: compact,
-/// a map as a list of `{"Key":…,"Value":…}` objects, an empty list as `null` (a nil slice).
-pub(super) fn go_json(node: &Node, out: &mut String, depth: usize) -> Result<(), Error> {
-    if depth > MAX_VALUE_DEPTH {
-        return Err(too_deep());
-    }
-    match node {
-        Node::Scalar(Scalar::Null) => out.push_str("null"),
-        Node::Scalar(Scalar::Float(f)) if !f.is_finite() => {
-            let shown = val_to_string(node)?;
-            return Err(Error::new(
-                ErrorKind::EmitFailed,
-                format!("json: unsupported value: {shown}"),
-            )
-            .with_hint("JSON has no NaN or infinity; extract a string instead"));
-        }
-        Node::Scalar(Scalar::Float(f)) => {
-            let abs = f.abs();
-            if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-                // Go's 'e' format with the exponent's leading zero dropped: 1e+21, 1e-7.
-                let sci = format!("{f:e}");
-                let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-                let sign = if exp.starts_with('-') { "-" } else { "+" };
-                *out += &format!("{mantissa}e{sign}{}", exp.trim_start_matches('-'));
-            } else {
-                *out += &format!("{f}");
-            }
-        }
-        Node::Scalar(Scalar::Time(t)) => json_string(&t.rfc3339_nano, out),
-        Node::Scalar(Scalar::Str(s)) => json_string(s.as_str(), out),
-        Node::Scalar(Scalar::Bytes(b)) => {
-            json_string(&String::from_utf8_lossy(b.secret_bytes()), out)
-        }
-        Node::Scalar(Scalar::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
-        Node::Scalar(Scalar::Int(i)) => out.push_str(&i.to_string()),
-        Node::Sequence(seq) if seq.items.is_empty() => out.push_str("null"),
-        Node::Sequence(seq) => {
-            out.push('[');
-            for (i, item) in seq.items.iter().enumerate() {
-                out.push_str(if i > 0 { "," } else { "" });
-                match item {
-                    SeqItem::Value(v) => go_json(v, out, depth + 1)?,
-                    SeqItem::Comment(c) => {
-                        out.push_str("{\"Value\":");
-                        json_string(c.as_str(), out);
-                        out.push('}');
-                    }
-                }
-            }
-            out.push(']');
-        }
-        Node::Mapping(map) => {
-            out.push('[');
-            for (i, item) in map.items.iter().enumerate() {
-                out.push_str(if i > 0 { ",{\"Key\":" } else { "{\"Key\":" });
-                match item {
-                    MapItem::Pair(k, v) => {
-                        json_string(k, out);
-                        out.push_str(",\"Value\":");
-                        go_json(v, out, depth + 1)?;
-                    }
-                    MapItem::Comment(c) => {
-                        out.push_str("{\"Value\":");
-                        json_string(c.as_str(), out);
-                        out.push_str("},\"Value\":null");
-                    }
-                }
-                out.push('}');
-            }
-            out.push(']');
-        }
-    }
-    Ok(())
-}
-
-/// A JSON string as Go escapes it, HTML characters and U+2028/U+2029 included.
-fn json_string(text: &str, out: &mut String) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => *out += &format!("\\u{:04x}", c as u32),
-            c if (c as u32) < 0x20 => *out += &format!("\\u{:04x}", c as u32),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }

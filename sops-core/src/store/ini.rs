@@ -1,5 +1,5 @@
 //! The INI store, byte-compatible with sops 3.11, which reads and writes INI with
-//! `gopkg.in/ini.v1` (non-unique sections allowed; SOPS-FORMAT.md §7.4).
+//! `gopkg.in/ini.v1` (non-unique sections allowed).
 //!
 //! **Load.** Each section becomes a top-level key whose value is a mapping of strings; keys
 //! before the first header belong to the always-present `DEFAULT` section. Values are read as
@@ -17,8 +17,8 @@
 //! The encrypted file ends with a `[sops]` section of flattened metadata, written sorted (sops
 //! 3.11 writes it in random order; any order is read).
 
-use super::dotenv::val_to_string;
-use super::flatten::{flatten, go_json, unflatten};
+use super::flatten::{flatten, unflatten};
+use super::value::{go_json, val_to_string};
 use super::Store;
 use crate::error::{Error, ErrorKind};
 use crate::metadata::Metadata;

@@ -14,6 +14,7 @@ pub mod dotenv;
 mod flatten;
 pub mod ini;
 pub mod json;
+mod value;
 pub mod yaml;
 mod yaml_emit;
 mod yaml_fast;
@@ -144,6 +145,6 @@ pub(crate) fn split_metadata(tree: &mut Tree) -> Result<Mapping, Error> {
             ),
         )),
         None => Err(Error::new(ErrorKind::Generic, "sops metadata not found")
-            .with_hint("is the file encrypted with sops? `sops-rs filestatus FILE` tells")),
+            .with_hint("is the file encrypted with sops, and read in its own format? (sops: `sops filestatus FILE` tells)")),
     }
 }

@@ -2,7 +2,7 @@
 //! writing a string plain (`isOldBool`, `isBase60Float`). Both sides must agree with go-yaml so
 //! that `017`, `0x1F`, `1e3`, timestamps and `"yes"` survive a round trip exactly as in sops.
 
-use crate::timefmt::{parse_yaml_timestamp, CivilTime};
+use crate::go::{parse_yaml_timestamp, CivilTime};
 
 /// What a plain scalar means to go-yaml v3.
 #[derive(Debug, PartialEq)]
@@ -239,7 +239,7 @@ pub(crate) fn is_base60_float(s: &str) -> bool {
     i == b.len()
 }
 
-/// Go `strconv.FormatFloat(v, 'g', -1, 64)` as go-yaml writes floats (`.inf`, `.nan` aside).
+/// A float as go-yaml writes it: `.nan`, `.inf`, `-.inf`, else Go's `'g'` format.
 pub(crate) fn go_float_g(v: f64) -> String {
     if v.is_nan() {
         return ".nan".to_owned();
@@ -247,32 +247,7 @@ pub(crate) fn go_float_g(v: f64) -> String {
     if v.is_infinite() {
         return if v > 0.0 { ".inf" } else { "-.inf" }.to_owned();
     }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0" } else { "0" }.to_owned();
-    }
-    // Shortest round-trip digits and decimal exponent from Rust's `{:e}`.
-    let sci = format!("{v:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    if !(-4..6).contains(&exp) {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        out.push_str(&format!("{:02}", exp.abs()));
-        return out;
-    }
-    out.push_str(&format!("{}", v.abs()));
-    out
+    crate::go::float_g(v)
 }
 
 #[cfg(test)]

@@ -1,203 +1,27 @@
 //! The tree walk that encrypts and decrypts values and feeds the MAC, following sops 3.11's
-//! `walkBranch`/`walkSlice` exactly (SOPS-FORMAT.md §2–3).
+//! `walkBranch`/`walkSlice` exactly: documents, then keys and sequence items in file order, the
+//! partial-encryption rule decided per leaf, and the values hashed into the MAC on the way.
 //!
 //! The walk keeps the key path as a ready-made AAD string (`a:b:`), a count of path keys that
 //! match the partial-encryption rule (so the check is O(1) per leaf), and the comment stack that
-//! the comment-regex rules look at.
+//! the comment-regex rules look at. Which leaves are encrypted is the [`PathPolicy`]'s to say
+//! (`policy`); converting and sealing single values is in `value`; the AES-GCM work of large
+//! trees is done ahead on every core (`prefetch`).
 
 use crate::cipher::{ValueCipher, ValueType};
 use crate::error::{Error, ErrorKind};
 use crate::mac::MacHasher;
-use crate::metadata::PartialRule;
-use crate::prefetch::Prefetched;
-use crate::secret::{SecretBytes, SecretText};
-use crate::timefmt;
-use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp};
-use regex::Regex;
-use zeroize::Zeroizing;
+use crate::secret::SecretText;
+use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence};
 
-/// Decides which leaves are encrypted: sops's partial-encryption rule, compiled.
-pub struct PathPolicy {
-    rule: Rule,
-}
+mod policy;
+mod prefetch;
+mod value;
 
-enum Rule {
-    UnencryptedSuffix(String),
-    EncryptedSuffix(String),
-    UnencryptedRegex(Regex),
-    EncryptedRegex(Regex),
-    UnencryptedComment(Regex),
-    EncryptedComment(Regex),
-}
-
-impl PathPolicy {
-    /// Compiles `rule`; `None` means sops's default, `unencrypted_suffix: _unencrypted`.
-    pub fn new(rule: Option<&PartialRule>) -> Result<PathPolicy, Error> {
-        let compile = |name: &str, re: &str| {
-            Regex::new(re).map_err(|e| {
-                Error::new(
-                    ErrorKind::InvalidInput,
-                    format!("invalid {name} {re:?}: {e}"),
-                )
-            })
-        };
-        let rule = match rule {
-            None => Rule::UnencryptedSuffix("_unencrypted".to_owned()),
-            Some(PartialRule::UnencryptedSuffix(s)) => Rule::UnencryptedSuffix(s.clone()),
-            Some(PartialRule::EncryptedSuffix(s)) => Rule::EncryptedSuffix(s.clone()),
-            Some(PartialRule::UnencryptedRegex(r)) => {
-                Rule::UnencryptedRegex(compile("unencrypted_regex", r)?)
-            }
-            Some(PartialRule::EncryptedRegex(r)) => {
-                Rule::EncryptedRegex(compile("encrypted_regex", r)?)
-            }
-            Some(PartialRule::UnencryptedCommentRegex(r)) => {
-                Rule::UnencryptedComment(compile("unencrypted_comment_regex", r)?)
-            }
-            Some(PartialRule::EncryptedCommentRegex(r)) => {
-                Rule::EncryptedComment(compile("encrypted_comment_regex", r)?)
-            }
-        };
-        Ok(PathPolicy { rule })
-    }
-
-    /// True when the mapping key `key` matches the rule's suffix or key regex (the walk counts
-    /// such keys on the path to a leaf; comment rules match no key).
-    pub fn key_matches(&self, key: &str) -> bool {
-        match &self.rule {
-            Rule::UnencryptedSuffix(s) | Rule::EncryptedSuffix(s) => {
-                !s.is_empty() && key.ends_with(s.as_str())
-            }
-            Rule::UnencryptedRegex(r) | Rule::EncryptedRegex(r) => r.is_match(key),
-            _ => false,
-        }
-    }
-
-    /// Whether a leaf (or, with `is_comment`, the last comment of `comments`) is encrypted:
-    /// `matching_keys` counts the keys on its path that [`PathPolicy::key_matches`], and
-    /// `comments` holds the comments seen so far at each open mapping or sequence level.
-    pub fn should_encrypt(
-        &self,
-        matching_keys: usize,
-        comments: &[Vec<String>],
-        is_comment: bool,
-    ) -> bool {
-        match &self.rule {
-            Rule::UnencryptedSuffix(s) => s.is_empty() || matching_keys == 0,
-            Rule::UnencryptedRegex(_) => matching_keys == 0,
-            Rule::EncryptedSuffix(s) => !s.is_empty() && matching_keys > 0,
-            Rule::EncryptedRegex(_) => matching_keys > 0,
-            Rule::UnencryptedComment(re) => !comments.iter().flatten().any(|c| re.is_match(c)),
-            Rule::EncryptedComment(re) => {
-                let last_level = comments.len().saturating_sub(1);
-                let last_len = comments.last().map_or(0, Vec::len);
-                comments.iter().enumerate().any(|(i, level)| {
-                    level.iter().enumerate().any(|(j, c)| {
-                        let is_self = is_comment && i == last_level && j + 1 == last_len;
-                        !is_self && re.is_match(c)
-                    })
-                })
-            }
-        }
-    }
-
-    /// True for the comment rules, whose decisions depend on the comments seen so far.
-    pub(crate) fn tracks_comments(&self) -> bool {
-        matches!(
-            self.rule,
-            Rule::UnencryptedComment(_) | Rule::EncryptedComment(_)
-        )
-    }
-}
-
-/// The plaintext bytes sops encrypts and hashes for a scalar, with its type tag.
-pub(crate) fn scalar_bytes(scalar: &Scalar) -> Option<(std::borrow::Cow<'_, [u8]>, ValueType)> {
-    use std::borrow::Cow;
-    Some(match scalar {
-        Scalar::Null => return None,
-        Scalar::Str(s) => (Cow::Borrowed(s.as_bytes()), ValueType::Str),
-        Scalar::Bytes(b) => (Cow::Borrowed(b.secret_bytes()), ValueType::Str),
-        Scalar::Int(i) => (Cow::Owned(i.to_string().into_bytes()), ValueType::Int),
-        Scalar::Float(f) => (Cow::Owned(go_float_f(*f).into_bytes()), ValueType::Float),
-        Scalar::Bool(b) => (
-            Cow::Borrowed(if *b { &b"True"[..] } else { &b"False"[..] }),
-            ValueType::Bool,
-        ),
-        Scalar::Time(t) => (Cow::Borrowed(t.rfc3339_nano.as_bytes()), ValueType::Time),
-    })
-}
-
-/// Go `strconv.FormatFloat(v, 'f', -1, 64)`.
-pub(crate) fn go_float_f(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".to_owned()
-    } else if f.is_infinite() {
-        if f > 0.0 { "+Inf" } else { "-Inf" }.to_owned()
-    } else {
-        format!("{f}")
-    }
-}
-
-/// A decrypted value: a scalar, or a comment.
-pub(crate) enum Plain {
-    Scalar(Scalar),
-    Comment(SecretText),
-}
-
-/// Converts decrypted bytes to a typed value. Strings and bytes move into their zeroizing
-/// containers without a copy.
-pub(crate) fn typed_value(
-    value_type: ValueType,
-    mut plaintext: Zeroizing<Vec<u8>>,
-) -> Result<Plain, Error> {
-    let bytes = std::mem::take(&mut *plaintext);
-    let bad = |what: &str| {
-        Error::new(
-            ErrorKind::DecryptTree,
-            format!("the decrypted value is not a valid {what}"),
-        )
-    };
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes);
-    Ok(match value_type {
-        ValueType::Str => match text(bytes) {
-            Ok(s) => Plain::Scalar(Scalar::Str(SecretText::new(s))),
-            Err(e) => Plain::Scalar(Scalar::Bytes(SecretBytes::new(e.into_bytes()))),
-        },
-        ValueType::Bytes => Plain::Scalar(Scalar::Bytes(SecretBytes::new(bytes))),
-        ValueType::Comment => {
-            Plain::Comment(SecretText::new(text(bytes).map_err(|_| bad("comment"))?))
-        }
-        ValueType::Int => {
-            let s = text(bytes).map_err(|_| bad("int"))?;
-            Plain::Scalar(Scalar::Int(s.parse().map_err(|_| bad("int"))?))
-        }
-        ValueType::Float => {
-            let s = text(bytes).map_err(|_| bad("float"))?;
-            Plain::Scalar(Scalar::Float(s.parse().map_err(|_| bad("float"))?))
-        }
-        ValueType::Bool => Plain::Scalar(Scalar::Bool(match &bytes[..] {
-            b"1" | b"t" | b"T" | b"TRUE" | b"true" | b"True" => true,
-            b"0" | b"f" | b"F" | b"FALSE" | b"false" | b"False" => false,
-            _ => return Err(bad("bool")),
-        })),
-        ValueType::Time => {
-            let s = text(bytes).map_err(|_| bad("time"))?;
-            let t = timefmt::parse_rfc3339(&s).ok_or_else(|| bad("time"))?;
-            Plain::Scalar(Scalar::Time(Timestamp {
-                rfc3339_nano: t.rfc3339_nano(),
-            }))
-        }
-    })
-}
-
-/// The additional data of a value at key path `path` (`a:b:`): the path, or `:` at the top.
-pub(crate) fn additional_data(path: &str) -> &str {
-    if path.is_empty() {
-        ":"
-    } else {
-        path
-    }
-}
+pub use policy::PathPolicy;
+pub(crate) use prefetch::Prefetched;
+pub use value::IvStash;
+pub(crate) use value::{additional_data, scalar_bytes, seal_value, typed_value, Plain};
 
 /// Which way the walk goes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -219,53 +43,6 @@ pub(crate) struct Walker<'a> {
     comments: Vec<Vec<String>>,
     stash: Option<&'a mut IvStash>,
     prefetched: Option<Prefetched>,
-}
-
-/// The IVs of values decrypted in this process, keyed by (type, key path, plaintext), so that
-/// re-encrypting an unchanged value yields the same ciphertext, as sops does on `edit`/`set`.
-///
-/// Keys are SHA-256 digests: the stash holds no plaintext.
-#[derive(Default)]
-pub struct IvStash {
-    ivs: std::collections::HashMap<[u8; 32], [u8; 32]>,
-}
-
-impl IvStash {
-    pub(crate) fn slot(value_type: ValueType, aad: &[u8], plaintext: &[u8]) -> [u8; 32] {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        h.update(value_type.tag().as_bytes());
-        h.update([0]);
-        h.update((aad.len() as u64).to_le_bytes());
-        h.update(aad);
-        h.update(plaintext);
-        h.finalize().into()
-    }
-
-    /// Number of stashed IVs.
-    pub fn len(&self) -> usize {
-        self.ivs.len()
-    }
-
-    /// True when nothing is stashed.
-    pub fn is_empty(&self) -> bool {
-        self.ivs.is_empty()
-    }
-}
-
-/// Encrypts one value, with the IV it had when `stash` recorded the same value at the same path.
-pub(crate) fn seal_value(
-    cipher: &ValueCipher,
-    stash: Option<&IvStash>,
-    plaintext: &[u8],
-    aad: &[u8],
-    value_type: ValueType,
-) -> String {
-    let iv = stash.and_then(|s| s.ivs.get(&IvStash::slot(value_type, aad, plaintext)));
-    match iv {
-        Some(iv) => cipher.encrypt_with_iv(plaintext, aad, value_type, iv),
-        None => cipher.encrypt(plaintext, aad, value_type),
-    }
 }
 
 impl<'a> Walker<'a> {
@@ -511,7 +288,7 @@ impl<'a> Walker<'a> {
 
     fn encrypt_comment(&self, text: &SecretText) -> Result<String, Error> {
         let enc = self.seal(text.as_bytes(), ValueType::Comment);
-        if let Rule::UnencryptedComment(re) = &self.policy.rule {
+        if let Some(re) = self.policy.unencrypted_comment_regex() {
             if re.is_match(&enc) {
                 return Err(Error::new(
                     ErrorKind::EncryptTree,

@@ -7,6 +7,7 @@
 //! Comments are skipped. The walk is iterative, so deep trees cannot overflow the stack.
 
 use crate::error::{Error, ErrorKind};
+use crate::go::JsonFloat;
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem};
 use std::io::Write as _;
 
@@ -171,7 +172,7 @@ impl Writer {
                     )
                     .with_hint("JSON has no NaN or infinity; write the value as a string"));
                 }
-                go_float(&mut self.out, *f);
+                let _ = write!(self.out, "{}", JsonFloat(*f));
             }
             Scalar::Time(t) => self.string(t.rfc3339_nano.as_bytes(), true),
             Scalar::Str(s) => self.string(s.as_bytes(), true),
@@ -268,23 +269,6 @@ static SAFE: [bool; 128] = {
     }
     table
 };
-
-/// A float as Go's `encoding/json` writes it: shortest round-trip digits, positional for
-/// 1e-6 <= |f| < 1e21 (and zero), otherwise exponent form with a signed, unpadded exponent.
-pub(super) fn go_float(out: &mut Vec<u8>, f: f64) {
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let start = out.len();
-        let _ = write!(out, "{f:e}");
-        if let Some(e) = out[start..].iter().position(|&c| c == b'e') {
-            if out.get(start + e + 1) != Some(&b'-') {
-                out.insert(start + e + 1, b'+');
-            }
-        }
-    } else {
-        let _ = write!(out, "{f}");
-    }
-}
 
 /// A rough size of `mapping` written as JSON, to size the output buffer once.
 pub(super) fn estimate(mapping: &Mapping, indent_width: usize) -> usize {

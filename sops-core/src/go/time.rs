@@ -1,5 +1,6 @@
 //! Timestamps as Go reads and writes them: the YAML timestamp forms go-yaml accepts, RFC 3339
-//! with nanoseconds (`time.RFC3339Nano`) and without (`time.RFC3339`), and the current UTC time.
+//! with nanoseconds (`time.RFC3339Nano`) and without (`time.RFC3339`), `time.Time.String()`,
+//! and the current UTC time.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -244,6 +245,33 @@ pub fn parse_rfc3339(text: &str) -> Option<CivilTime> {
     parse_yaml_timestamp(text)
 }
 
+/// Go `time.RFC3339` of a time written with `time.RFC3339Nano`: the text without its
+/// fractional seconds.
+pub(crate) fn rfc3339_seconds(rfc3339_nano: &str) -> String {
+    let s = rfc3339_nano;
+    match s.find('.') {
+        Some(dot) => {
+            let end = s[dot..]
+                .find(|c: char| !c.is_ascii_digit() && c != '.')
+                .map(|i| dot + i)
+                .unwrap_or(s.len());
+            format!("{}{}", &s[..dot], &s[end..])
+        }
+        None => s.to_owned(),
+    }
+}
+
+/// Go's `time.Time.String()` of a time parsed from RFC 3339: `2001-12-14 21:59:43.1 -0500 -0500`
+/// (`+0000 UTC` for `Z`).
+pub(crate) fn time_string(rfc3339: &str) -> String {
+    let (date, rest) = rfc3339.split_once('T').unwrap_or((rfc3339, ""));
+    let (clock, zone) = rest.split_at(rest.find(['Z', '+', '-']).unwrap_or(rest.len()));
+    match zone.replace(':', "").as_str() {
+        "" | "Z" => format!("{date} {clock} +0000 UTC"),
+        offset => format!("{date} {clock} {offset} {offset}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +295,26 @@ mod tests {
         assert!(parse_yaml_timestamp("2001-02-30").is_none());
         assert!(parse_yaml_timestamp("12:30:00").is_none());
         assert!(parse_yaml_timestamp("2001-12-14 21:59:43.10 -5").is_none());
+    }
+
+    #[test]
+    fn time_texts() {
+        assert_eq!(
+            rfc3339_seconds("2001-12-14T21:59:43.1-05:00"),
+            "2001-12-14T21:59:43-05:00"
+        );
+        assert_eq!(
+            rfc3339_seconds("2001-12-14T21:59:43Z"),
+            "2001-12-14T21:59:43Z"
+        );
+        assert_eq!(
+            time_string("2001-12-14T21:59:43.1-05:00"),
+            "2001-12-14 21:59:43.1 -0500 -0500"
+        );
+        assert_eq!(
+            time_string("2001-12-14T21:59:43Z"),
+            "2001-12-14 21:59:43 +0000 UTC"
+        );
     }
 
     #[test]

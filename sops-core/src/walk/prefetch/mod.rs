@@ -1,6 +1,6 @@
 //! The AES-GCM work of a large tree, done ahead of the walk on every core.
 //!
-//! The walk ([`crate::walk`]) stays sequential: the MAC hashes values in document order and the
+//! The walk ([`super`]) stays sequential: the MAC hashes values in document order and the
 //! comment rules look at what came before. Encrypting or decrypting each value does not depend
 //! on any other, so for large trees it is done first: [`Prefetched::compute`] lists the string
 //! leaves the walk will encrypt or decrypt, with the additional data (key path) it will use,
@@ -11,9 +11,9 @@
 //! not cover, or a value that failed, is simply computed by the walk itself, with its error
 //! message and key path.
 
+use super::{additional_data, typed_value, Direction, IvStash, PathPolicy, Plain};
 use crate::cipher::{ValueCipher, ValueType};
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Tree};
-use crate::walk::{additional_data, typed_value, Direction, IvStash, PathPolicy, Plain};
 
 /// Trees with fewer values than this are walked on one thread: starting threads would cost
 /// more than it saves.
@@ -224,7 +224,7 @@ impl Worker<'_> {
                     }
                     Err(_) => Outcome::Failed,
                 },
-                Direction::Encrypt => Outcome::Sealed(crate::walk::seal_value(
+                Direction::Encrypt => Outcome::Sealed(super::seal_value(
                     self.cipher,
                     self.stash,
                     text.as_bytes(),
@@ -296,5 +296,4 @@ impl<'t> Lister<'_, 't> {
 }
 
 #[cfg(test)]
-#[path = "prefetch_tests.rs"]
 mod tests;

@@ -1,15 +1,107 @@
-//! Key groups: trying master keys in decryption order, and Shamir secret sharing of the data
-//! key across groups, byte-wise in GF(2^8) with the AES polynomial (SOPS-FORMAT.md §4).
-//!
-//! As in sops (and unlike upstream Vault), share *i* has the fixed x-coordinate *i + 1*, stored
-//! as the share's last byte.
+//! Key groups: wrapping the data key for every recipient of every group, and recovering it by
+//! trying master keys in decryption order. With more than one group, each group holds a Shamir
+//! share of the key ([`super::shamir`]) and any `shamir_threshold` of them recover it.
 
-use crate::engine::no_key_error;
+use super::shamir::{combine, split};
+use super::{KeyEntry, KeyError, KeySource};
 use crate::error::{Error, ErrorKind};
-use crate::keysource::{KeyEntry, KeyError, KeySource};
-use crate::metadata::Metadata;
 use crate::secret::{DataKey, SecretBytes};
-use zeroize::Zeroizing;
+
+/// Recovers the data key of a file whose metadata lists `key_groups`: with the first master key
+/// that opens it (one group), or from the shares of at least `shamir_threshold` groups (0: all
+/// of them). Keys are tried in `decryption_order` (default `age`, then `pgp`).
+pub(crate) fn unwrap_data_key(
+    key_groups: &[Vec<KeyEntry>],
+    shamir_threshold: u64,
+    sources: &[&dyn KeySource],
+    decryption_order: &[String],
+) -> Result<DataKey, Error> {
+    if key_groups.len() > 1 {
+        return unwrap_groups(key_groups, shamir_threshold, sources, decryption_order);
+    }
+    let group = key_groups.first().map(Vec::as_slice).unwrap_or(&[]);
+    let mut report = Vec::new();
+    let secret = unwrap_group(group, sources, decryption_order, &mut report)?;
+    match secret {
+        Some(secret) => DataKey::from_slice(secret.secret_bytes()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::DataKeyUnavailable,
+                format!(
+                    "the unwrapped data key has {} bytes, expected 32",
+                    secret.secret_bytes().len()
+                ),
+            )
+        }),
+        None => Err(no_key_error(&report)),
+    }
+}
+
+/// The error when no master key opened the data key, listing what each key said.
+fn no_key_error(report: &[String]) -> Error {
+    let mut message = String::from("failed to get the data key required to decrypt the SOPS file");
+    for line in report {
+        message.push_str("\n  ");
+        message.push_str(line);
+    }
+    if report.is_empty() {
+        message.push_str("\n  the file lists no master key");
+    }
+    Error::new(ErrorKind::DataKeyUnavailable, message).with_hint(
+        "make an identity that can open one of these keys available (for age: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, or ~/.config/sops/age/keys.txt)",
+    )
+}
+
+/// Wraps `data_key` for every recipient entry of `key_groups` (a Shamir share per group when
+/// there are several, any `shamir_threshold` of which recover the key).
+pub(crate) fn wrap_data_key(
+    key_groups: &mut [Vec<KeyEntry>],
+    shamir_threshold: u64,
+    data_key: &DataKey,
+    sources: &[&dyn KeySource],
+) -> Result<(), Error> {
+    if key_groups.iter().all(Vec::is_empty) {
+        return Err(Error::new(
+            ErrorKind::NoEncryptionKey,
+            "no master key was given to encrypt the data key",
+        )
+        .with_hint("give at least one recipient in the key groups (sops: --age RECIPIENT, or a creation rule with keys in .sops.yaml)"));
+    }
+    let secrets = split_for_groups(data_key, key_groups.len(), shamir_threshold)?;
+    for (group, secret) in key_groups.iter_mut().zip(secrets.iter()) {
+        for entry in group.iter_mut() {
+            let source = find_source(sources, &entry.key_type).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NoEncryptionKey,
+                    format!("sops-rs cannot encrypt to {} keys", entry.key_type),
+                )
+            })?;
+            source.wrap(entry, secret.secret_bytes()).map_err(|e| {
+                Error::new(
+                    ErrorKind::NoEncryptionKey,
+                    format!(
+                        "could not encrypt the data key with {}: {e}",
+                        entry.describe()
+                    ),
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The first source of `key_type`, the one that wraps for recipients of that type.
+fn find_source<'a>(sources: &[&'a dyn KeySource], key_type: &str) -> Option<&'a dyn KeySource> {
+    sources.iter().copied().find(|s| s.key_type() == key_type)
+}
+
+/// The threshold in effect: `shamir_threshold`, or every group when it is 0.
+fn effective_threshold(shamir_threshold: u64, groups: usize) -> u64 {
+    if shamir_threshold == 0 {
+        groups as u64
+    } else {
+        shamir_threshold
+    }
+}
 
 /// The default `--decryption-order`.
 const DEFAULT_ORDER: [&str; 2] = ["age", "pgp"];
@@ -102,20 +194,17 @@ pub(crate) fn unwrap_group(
 }
 
 /// Recovers the data key from several key groups with Shamir secret sharing.
-pub(crate) fn unwrap_groups(
-    metadata: &Metadata,
+fn unwrap_groups(
+    key_groups: &[Vec<KeyEntry>],
+    shamir_threshold: u64,
     sources: &[&dyn KeySource],
     order: &[String],
 ) -> Result<DataKey, Error> {
-    let groups = metadata.key_groups.len();
-    let threshold = if metadata.shamir_threshold == 0 {
-        groups as u64
-    } else {
-        metadata.shamir_threshold
-    };
+    let groups = key_groups.len();
+    let threshold = effective_threshold(shamir_threshold, groups);
     let mut report = Vec::new();
     let mut shares = Vec::new();
-    for (index, group) in metadata.key_groups.iter().enumerate() {
+    for (index, group) in key_groups.iter().enumerate() {
         let mut group_report = Vec::new();
         match unwrap_group(group, sources, order, &mut group_report)? {
             Some(share) => shares.push(share),
@@ -147,19 +236,15 @@ pub(crate) fn unwrap_groups(
 }
 
 /// The secret each key group wraps: the whole key for one group, else one share per group.
-pub(crate) fn split_for_groups(
+fn split_for_groups(
     data_key: &DataKey,
-    metadata: &Metadata,
+    groups: usize,
+    shamir_threshold: u64,
 ) -> Result<Vec<SecretBytes>, Error> {
-    let groups = metadata.key_groups.len();
     if groups <= 1 {
         return Ok(vec![SecretBytes::new(data_key.secret_bytes().to_vec())]);
     }
-    let threshold = if metadata.shamir_threshold == 0 {
-        groups as u64
-    } else {
-        metadata.shamir_threshold
-    };
+    let threshold = effective_threshold(shamir_threshold, groups);
     if threshold < 2 || threshold > groups as u64 || groups > 255 {
         return Err(Error::new(
             ErrorKind::EncryptTree,
@@ -169,125 +254,9 @@ pub(crate) fn split_for_groups(
     Ok(split(data_key.secret_bytes(), groups, threshold as usize))
 }
 
-fn gf_mul(mut a: u8, mut b: u8) -> u8 {
-    let mut product = 0u8;
-    while b != 0 {
-        if b & 1 != 0 {
-            product ^= a;
-        }
-        let carry = a & 0x80;
-        a <<= 1;
-        if carry != 0 {
-            a ^= 0x1b;
-        }
-        b >>= 1;
-    }
-    product
-}
-
-fn gf_inv(a: u8) -> u8 {
-    // a^254 = a^-1 in GF(2^8).
-    let mut result = 1u8;
-    let mut base = a;
-    let mut exp = 254u32;
-    while exp > 0 {
-        if exp & 1 != 0 {
-            result = gf_mul(result, base);
-        }
-        base = gf_mul(base, base);
-        exp >>= 1;
-    }
-    result
-}
-
-/// Splits `secret` into `parts` shares, any `threshold` of which recover it.
-pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Vec<SecretBytes> {
-    use rand::RngCore;
-    let mut shares: Vec<Vec<u8>> = (1..=parts)
-        .map(|_| Vec::with_capacity(secret.len() + 1))
-        .collect();
-    let mut coefficients = Zeroizing::new(vec![0u8; threshold]);
-    for &byte in secret {
-        coefficients[0] = byte;
-        rand::rngs::OsRng.fill_bytes(&mut coefficients[1..]);
-        for (i, share) in shares.iter_mut().enumerate() {
-            let x = (i + 1) as u8;
-            // Horner evaluation of the polynomial at x.
-            let y = coefficients
-                .iter()
-                .rev()
-                .fold(0u8, |acc, &c| gf_mul(acc, x) ^ c);
-            share.push(y);
-        }
-    }
-    shares
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut share)| {
-            share.push((i + 1) as u8);
-            SecretBytes::new(share)
-        })
-        .collect()
-}
-
-/// Recovers a secret from shares by Lagrange interpolation at x = 0.
-pub fn combine(shares: &[SecretBytes]) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let bad = |m: &str| {
-        Error::new(
-            ErrorKind::DataKeyUnavailable,
-            format!("cannot combine Shamir shares: {m}"),
-        )
-    };
-    if shares.len() < 2 {
-        return Err(bad("at least two shares are required"));
-    }
-    let len = shares[0].secret_bytes().len();
-    if len < 2 || shares.iter().any(|s| s.secret_bytes().len() != len) {
-        return Err(bad("the shares have different or too short lengths"));
-    }
-    let xs: Vec<u8> = shares.iter().map(|s| s.secret_bytes()[len - 1]).collect();
-    for (i, x) in xs.iter().enumerate() {
-        if xs[..i].contains(x) {
-            return Err(bad("two shares have the same x coordinate"));
-        }
-    }
-    let mut secret = Zeroizing::new(vec![0u8; len - 1]);
-    for (j, xj) in xs.iter().enumerate() {
-        // Lagrange basis polynomial l_j(0) = prod_{m != j} x_m / (x_m - x_j); minus is xor.
-        let mut basis = 1u8;
-        for (m, xm) in xs.iter().enumerate() {
-            if m != j {
-                basis = gf_mul(basis, gf_mul(*xm, gf_inv(xm ^ xj)));
-            }
-        }
-        for (out, y) in secret.iter_mut().zip(shares[j].secret_bytes()) {
-            *out ^= gf_mul(*y, basis);
-        }
-    }
-    Ok(secret)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn any_threshold_subset_recovers() {
-        let secret: Vec<u8> = (0..32).collect();
-        let shares = split(&secret, 3, 2);
-        assert_eq!(shares[2].secret_bytes()[32], 3);
-        for pair in [[0, 1], [0, 2], [1, 2]] {
-            let subset = vec![shares[pair[0]].clone(), shares[pair[1]].clone()];
-            assert_eq!(&combine(&subset).unwrap()[..], &secret[..]);
-        }
-    }
-
-    #[test]
-    fn field_inverse() {
-        for a in 1..=255u8 {
-            assert_eq!(gf_mul(a, gf_inv(a)), 1);
-        }
-    }
 
     /// A fake cloud KMS: entries with `enc: ok` open, others fail; it records how many asks
     /// were in flight at once, and each ask waits until `expected` asks have started (or a

@@ -9,7 +9,7 @@
 //!
 //! The cache holds the unwrapped secrets in zeroizing containers until it is dropped.
 
-use crate::keysource::{KeyEntry, KeyError, KeySource};
+use super::{KeyEntry, KeyError, KeySource};
 use crate::secret::SecretBytes;
 use crate::tree::Node;
 use std::collections::HashMap;

@@ -14,9 +14,7 @@ use crate::metadata::{EmptyListStyle, Metadata};
 use crate::secret::{SecretBytes, SecretText};
 use crate::tree::{MapItem, Mapping, Node, Scalar, Tree};
 
-#[path = "json_emit.rs"]
 mod emit;
-#[path = "json_parse.rs"]
 mod parse;
 
 /// The JSON store.
@@ -149,7 +147,7 @@ impl Store for BinaryStore {
                 "'data' key in tree does not have a string value",
             )),
             None => Err(binary_error("no binary data found in tree").with_hint(
-                "the file is not a sops-encrypted binary file; pass --input-type/--output-type",
+                "the file is not a sops-encrypted binary file; name its format instead of going by its name (sops: --input-type/--output-type)",
             )),
         }
     }

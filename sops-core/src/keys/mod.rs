@@ -4,10 +4,18 @@
 //! kept as its ordered fields. Before encryption an entry holds only what names the recipient
 //! (`recipient` for age, `fp` for PGP, `arn` for KMS); [`KeySource::wrap`] adds `enc` and the
 //! other fields sops writes. Entries of types no backend handles are carried through untouched.
+//!
+//! The submodules do the work around the trait: [`groups`] wraps and recovers the data key
+//! across a file's key groups, [`shamir`] is the secret sharing those groups use, and [`cache`]
+//! remembers what a backend unwrapped.
 
 use crate::secret::SecretBytes;
 use crate::tree::Node;
 use std::fmt;
+
+pub(crate) mod cache;
+pub(crate) mod groups;
+pub(crate) mod shamir;
 
 /// One master key as stored in the metadata: its type (`age`, `pgp`, `kms`, `gcp_kms`,
 /// `azure_kv`, `hc_vault`, `hckms`) and its fields in file order.

@@ -19,8 +19,11 @@ pub struct CreationRule {
     mac_only_encrypted: bool,
 }
 
+/// Makes a [`PartialRule`] from a field's value.
+type MakePartial = fn(String) -> PartialRule;
+
 /// The six partial-encryption fields of a rule, in sops's order.
-const PARTIAL_FIELDS: [(&str, fn(String) -> PartialRule); 6] = [
+const PARTIAL_FIELDS: [(&str, MakePartial); 6] = [
     ("unencrypted_suffix", PartialRule::UnencryptedSuffix),
     ("encrypted_suffix", PartialRule::EncryptedSuffix),
     ("unencrypted_regex", PartialRule::UnencryptedRegex),

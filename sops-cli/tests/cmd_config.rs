@@ -354,7 +354,11 @@ fn broken_and_odd_configs_match_sops() {
     check(&wrong_threshold, &["encrypt", "plain.yaml"], 1);
     check(&wrong_threshold, &["decrypt", "enc.yaml"], 1);
     let wrong_key_list = "creation_rules:\n  - age: 5\n";
-    check(wrong_key_list, &["encrypt", "--age", &alice, "plain.yaml"], 1);
+    check(
+        wrong_key_list,
+        &["encrypt", "--age", &alice, "plain.yaml"],
+        1,
+    );
     check(wrong_key_list, &["decrypt", "enc.yaml"], 0);
     check(wrong_key_list, &["set", "enc.yaml", "[\"a\"]", "1"], 0);
     // A broken rule matters only when matching reaches it.

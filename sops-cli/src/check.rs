@@ -22,24 +22,27 @@ mod report;
 mod scan;
 
 use crate::cli::CheckArgs;
-use crate::config::{self, Config, CreationRule};
 use crate::error::{codes, CliError};
-use crate::keys::KeySources;
+use crate::keys::{config_error, KeySources};
 use report::{print_json, print_text, FileReport, Issue, Status};
 use scan::{scan, Problem};
+use sops_core::config::{find_config, Config, CreationRule};
 use sops_core::store::Format;
 use sops_core::{open_tree, DecryptOptions, ErrorKind, Metadata, PathPolicy};
 use std::path::{Path, PathBuf};
 
 pub(crate) fn run(args: &CheckArgs, config_path: Option<&Path>) -> Result<(), CliError> {
-    let found = config::find(config_path)?.ok_or_else(|| {
+    let start = std::env::current_dir().unwrap_or_default();
+    let search = find_config(&start, config_path).map_err(config_error)?;
+    let found = search.found.ok_or_else(|| {
         CliError::new(
             codes::GENERIC,
             "sops-rs check: no .sops.yaml found in the working directory or its parents; the \
              check needs its creation rules (or pass --config)",
         )
     })?;
-    let config = config::load(&found)?;
+    let config = Config::load(&found).map_err(config_error)?;
+    let rules = config.creation_rules().map_err(config_error)?;
     let config_file = std::fs::canonicalize(&found).unwrap_or(found);
     let files = if args.files.is_empty() {
         git_tracked_files()?
@@ -49,7 +52,7 @@ pub(crate) fn run(args: &CheckArgs, config_path: Option<&Path>) -> Result<(), Cl
     let sources = args.verify_mac.then(KeySources::from_env);
     let reports: Vec<FileReport> = files
         .iter()
-        .map(|file| check_file(file, &config, &config_file, sources.as_ref()))
+        .map(|file| check_file(file, &config, &rules, &config_file, sources.as_ref()))
         .collect();
     let failed = reports
         .iter()
@@ -104,20 +107,21 @@ fn git_tracked_files() -> Result<Vec<PathBuf>, CliError> {
 fn check_file(
     file: &Path,
     config: &Config,
+    rules: &[CreationRule],
     config_file: &Path,
     sources: Option<&KeySources>,
 ) -> FileReport {
     let mut report = FileReport::new(file);
     let is_config = file.file_name().is_some_and(|n| n == ".sops.yaml")
         || std::fs::canonicalize(file).is_ok_and(|p| p == config_file);
-    let guarding: Vec<(usize, &CreationRule)> = config
-        .matching_rules(file)
-        .into_iter()
-        .filter(|(_, r)| r.path_regex().is_some())
+    let relative = config.relative_path(file);
+    let guarding: Vec<&CreationRule> = rules
+        .iter()
+        .filter(|r| r.path_regex().is_some() && r.matches(&relative))
         .collect();
     report.rules = guarding
         .iter()
-        .map(|(i, r)| (*i, r.path_regex().unwrap_or_default().to_owned()))
+        .map(|r| (r.index(), r.path_regex().unwrap_or_default().to_owned()))
         .collect();
     if is_config || guarding.is_empty() {
         report.status = Status::Skipped;
@@ -143,7 +147,7 @@ fn check_file(
             ),
         ));
     }
-    let rule = guarding[0].1;
+    let rule = guarding[0];
     check_contents(file, rule, sources, &mut report);
     report.status = if report.problems.is_empty() {
         Status::Ok
@@ -204,7 +208,7 @@ fn check_contents(
     let rule_partial = if format == Format::Binary {
         None
     } else {
-        rule.partial.as_ref()
+        rule.partial()
     };
     let policies = [
         PathPolicy::new(metadata.partial.as_ref()).map_err(|e| ("invalid_metadata", e)),

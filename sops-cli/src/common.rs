@@ -2,43 +2,20 @@
 //! the available keys, writing a re-encrypted file back, and `filestatus`.
 
 use crate::cli::{FilestatusArgs, OpenArgs};
-use crate::config::Config;
 use crate::error::{codes, CliError};
 use crate::keys::KeySources;
+use sops_core::config::Config;
 use sops_core::store::{Format, StoreOptions};
 use sops_core::{open_file, DecryptOptions, ErrorKind, Metadata, OpenedFile};
 use std::path::Path;
 
 /// The config of commands that use only its `stores:` settings (decrypt, exec-env, exec-file,
-/// filestatus). As sops 3.11 (`LoadStoresConfig`): a missing explicit config or one that is not
-/// YAML is an error (exit 1), but the creation rules are not checked (an invalid `path_regex`
-/// or two partial-encryption options in a rule do not stop a decryption).
+/// filestatus). As sops 3.11 (`LoadStoresConfig`): a missing explicit config, one that is not
+/// YAML or one with fields of the wrong type is an error (exit 1), but the creation rules are
+/// not checked (an invalid `path_regex` or two partial-encryption options in a rule do not stop
+/// a decryption).
 pub(crate) fn stores_config(explicit: Option<&Path>) -> Result<Option<Config>, CliError> {
-    let Some(path) = crate::config::find(explicit)? else {
-        return Ok(None);
-    };
-    let bytes = std::fs::read(&path).map_err(|e| {
-        CliError::new(
-            codes::GENERIC,
-            format!(
-                "error loading config: could not read {}: {e}",
-                path.display()
-            ),
-        )
-    })?;
-    if crate::config::has_yaml_document(&bytes) {
-        if let Err(e) = Format::Yaml.store().load_plain(&bytes) {
-            return Err(CliError::new(
-                codes::GENERIC,
-                format!(
-                    "error loading config: could not unmarshal config file {}: {}",
-                    path.display(),
-                    e.message()
-                ),
-            ));
-        }
-    }
-    Ok(crate::config::load(&path).ok())
+    crate::keys::load_config(explicit)
 }
 
 /// Decryption options from `--ignore-mac` and `--decryption-order`.
@@ -60,7 +37,7 @@ pub(crate) fn decrypt_options(open: &OpenArgs) -> DecryptOptions {
 
 /// Store settings: `.sops.yaml`'s `stores:` section, then `--indent`.
 pub(crate) fn store_options(config: Option<&Config>, indent: Option<i32>) -> StoreOptions {
-    let mut options = config.map(|c| c.stores).unwrap_or_default();
+    let mut options = config.map(Config::stores).unwrap_or_default();
     if let Some(n) = indent {
         if n > 0 {
             options.yaml_indent = n as usize;

@@ -1,13 +1,14 @@
-//! The master-key backends the CLI offers, and the keys to encrypt to: from flags and
-//! environment variables, or else from the matching `.sops.yaml` creation rule.
+//! The master-key backends the CLI offers, and what to encrypt a file with: the key,
+//! partial-encryption and Shamir flags (and their environment variables) over the matching
+//! `.sops.yaml` creation rule, which `sops_core::config` finds, reads and picks.
 
 use crate::cli::{KeyArgs, PartialArgs};
-use crate::config::{self, Config};
 use crate::error::{codes, CliError};
+use sops_core::config::{find_config, key_entry, kms_entries as kms_list, Config, ConfigError};
 use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::{parse_recipients, AgeKeySource};
 use sops_keys::kms::KmsKeySource;
-use sops_keys::kms_parse::{parse_arn_list, parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
+use sops_keys::kms_parse::{parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
 use sops_keys::pgp::PgpKeySource;
 use std::path::Path;
 
@@ -41,17 +42,34 @@ impl KeySources {
     }
 }
 
+/// A `.sops.yaml` problem: sops exits with 1 for every kind.
+pub(crate) fn config_error(error: ConfigError) -> CliError {
+    CliError::new(codes::GENERIC, error.to_string())
+}
+
+/// Finds and loads `.sops.yaml`: `explicit` (`--config`, `SOPS_CONFIG`), else the nearest one
+/// from the working directory up. A config that is not YAML or has fields of the wrong type is
+/// an error (exit 1), as in sops; its rules are checked when a file is matched against them.
+pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, CliError> {
+    let start = std::env::current_dir().unwrap_or_default();
+    let search = find_config(&start, explicit).map_err(config_error)?;
+    for ignored in &search.ignored {
+        eprintln!(
+            "[CMD] warning: ignoring {}: only .sops.yaml is read",
+            ignored.display()
+        );
+    }
+    search
+        .found
+        .map(|path| Config::load(&path).map_err(config_error))
+        .transpose()
+}
+
 fn split_list(list: &str) -> impl Iterator<Item = String> + '_ {
     list.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-}
-
-fn entry(key_type: &str, field: &str, value: String) -> KeyEntry {
-    let mut e = KeyEntry::new(key_type);
-    e.set_field(field, value);
-    e
 }
 
 /// KMS entries from `ARN[+ROLE],…` with an optional `--encryption-context` (exit 6 when it is
@@ -63,7 +81,8 @@ pub(crate) fn kms_entries(
 ) -> Result<Vec<KeyEntry>, CliError> {
     let context = parse_encryption_context(context.unwrap_or(""))
         .map_err(|e| CliError::new(INVALID_CONTEXT_EXIT_CODE, e.to_string()))?;
-    Ok(parse_arn_list(list, &context, profile))
+    let context: Vec<(String, String)> = context.into_iter().collect();
+    Ok(kms_list(list, &context, profile))
 }
 
 /// Recipient entries named by key flags (one group), or `None` when no key flag was given.
@@ -74,11 +93,15 @@ pub(crate) fn group_from_flags(keys: &KeyArgs) -> Result<Option<Vec<KeyEntry>>, 
         any = true;
         let recipients =
             parse_recipients(list).map_err(|e| CliError::new(codes::GENERIC, e.to_string()))?;
-        group.extend(recipients.into_iter().map(|r| entry("age", "recipient", r)));
+        group.extend(
+            recipients
+                .iter()
+                .map(|r| key_entry("age", &[("recipient", r)])),
+        );
     }
     if let Some(list) = keys.pgp.as_deref() {
         any = true;
-        group.extend(split_list(list).map(|fp| entry("pgp", "fp", fp.replace(' ', ""))));
+        group.extend(split_list(list).map(|fp| key_entry("pgp", &[("fp", &fp.replace(' ', ""))])));
     }
     if let Some(list) = keys.kms.as_deref() {
         any = true;
@@ -96,7 +119,7 @@ pub(crate) fn group_from_flags(keys: &KeyArgs) -> Result<Option<Vec<KeyEntry>>, 
     ] {
         if let Some(list) = list.as_deref() {
             any = true;
-            group.extend(split_list(list).map(|v| entry(key_type, field, v)));
+            group.extend(split_list(list).map(|v| key_entry(key_type, &[(field, &v)])));
         }
     }
     Ok(any.then_some(group))
@@ -158,7 +181,8 @@ pub(crate) fn partial_from_flags(args: &PartialArgs) -> Result<Option<PartialRul
 }
 
 /// Everything needed to encrypt `file`: keys, threshold and partial encryption, from flags
-/// over the matching creation rule (SOPS-FORMAT.md §8, precedence).
+/// over the matching creation rule (a config with creation rules but none for `file` is an
+/// error even when keys are given, as in sops).
 pub(crate) fn encrypt_options(
     file: &Path,
     config: Option<&Config>,
@@ -166,13 +190,16 @@ pub(crate) fn encrypt_options(
     partial: &PartialArgs,
 ) -> Result<EncryptOptions, CliError> {
     let rule = match config {
-        Some(c) if c.has_rules() => Some(c.rule_for(file)?.clone()),
+        Some(c) if c.has_creation_rules() => Some(c.rule_for(file).map_err(config_error)?),
         _ => None,
     };
-    let rule = rule.unwrap_or_default();
+    let from_rule = rule
+        .as_ref()
+        .map(|r| r.encrypt_options())
+        .unwrap_or_default();
     let key_groups = match group_from_flags(keys)? {
         Some(group) => vec![group],
-        None => rule.key_groups.clone(),
+        None => from_rule.key_groups,
     };
     if key_groups.iter().all(Vec::is_empty) {
         return Err(CliError::new(
@@ -183,7 +210,7 @@ pub(crate) fn encrypt_options(
     let mut shamir_threshold = if partial.shamir_threshold != 0 {
         partial.shamir_threshold
     } else {
-        rule.shamir_threshold
+        rule.as_ref().map_or(0, |r| r.shamir_threshold())
     };
     if shamir_threshold == 0 && key_groups.len() > 1 {
         // As sops 3.11: several groups and no threshold → all groups, written to the file.
@@ -192,14 +219,7 @@ pub(crate) fn encrypt_options(
     Ok(EncryptOptions {
         key_groups,
         shamir_threshold,
-        partial: partial_from_flags(partial)?.or(rule.partial.clone()),
-        mac_only_encrypted: partial.mac_only_encrypted || rule.mac_only_encrypted,
+        partial: partial_from_flags(partial)?.or(from_rule.partial),
+        mac_only_encrypted: partial.mac_only_encrypted || from_rule.mac_only_encrypted,
     })
-}
-
-/// Loads `.sops.yaml` if there is one (a broken one is an error, as in sops).
-pub(crate) fn load_config(explicit: Option<&Path>) -> Result<Option<Config>, CliError> {
-    config::find(explicit)?
-        .map(|p| config::load(&p))
-        .transpose()
 }

@@ -5,7 +5,6 @@
 mod check;
 mod cli;
 mod common;
-mod config;
 mod decrypt;
 mod decrypt_many;
 mod edit;

@@ -184,7 +184,7 @@ pub(crate) fn run_updatekeys(
 
 fn update_file(
     args: &UpdateKeysArgs,
-    config: &crate::config::Config,
+    config: &sops_core::config::Config,
     options: &sops_core::store::StoreOptions,
     sources: &KeySources,
     file: &Path,
@@ -203,16 +203,16 @@ fn update_file(
         ));
     }
     let format = format_for(file, args.input_type.as_deref());
-    let rule = config.rule_for(file)?.clone();
+    let rule = config.rule_for(file).map_err(crate::keys::config_error)?;
     let mut opened = open_path(file, format, options, &args.open, sources)?;
-    let diffs = diff_key_groups(&opened.metadata.key_groups, &rule.key_groups);
+    let diffs = diff_key_groups(&opened.metadata.key_groups, rule.key_groups());
     let keys_change = diffs
         .iter()
         .any(|d| !d.added.is_empty() || !d.removed.is_empty());
     // As sops 3.11: the file's threshold, capped by the number of groups of the rule (the
     // rule's own shamir_threshold is not used by updatekeys).
     let old_threshold = opened.metadata.shamir_threshold;
-    let threshold = old_threshold.min(rule.key_groups.len() as u64);
+    let threshold = old_threshold.min(rule.key_groups().len() as u64);
     if !keys_change && threshold == old_threshold {
         eprintln!("File {} already up to date", absolute(file).display());
         return Ok(());
@@ -245,7 +245,7 @@ fn update_file(
         return Ok(());
     }
     let metadata = &mut opened.metadata;
-    metadata.key_groups = rule.key_groups.clone();
+    metadata.key_groups = rule.key_groups().to_vec();
     metadata.shamir_threshold = threshold;
     crate::common::default_threshold(metadata);
     wrap_data_key(metadata, &opened.data_key, &sources.as_list())?;

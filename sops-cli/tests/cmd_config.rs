@@ -17,6 +17,10 @@
 //!   work (0): they read only `stores:`. A missing `--config` file: **1**, for decrypt too.
 //! * No rule matches: **1** "no matching creation rules found", even with `--age`.
 //! * A config of comments only is an empty config: decrypt 0, encrypt with `--age` 0.
+//! * A field of the wrong type (`creation_rules: 5`, `shamir_threshold: x`): **1** for every
+//!   command, decrypt too, with go-yaml's "cannot unmarshal" message. A key list of the wrong
+//!   type (`age: 5`) and an invalid `path_regex` matter only in a rule that matching reaches:
+//!   encrypt **1** (even with `--age`), but decrypt, set and rotate work.
 
 mod common;
 
@@ -338,6 +342,29 @@ fn broken_and_odd_configs_match_sops() {
     );
     check("", &["encrypt", "--age", &alice, "plain.yaml"], 0);
     check("# only a comment\n", &["encrypt", "plain.yaml"], 1);
+    // A field of the wrong type fails every command that reads the config; a key list of the
+    // wrong type only the commands that use the matching rule.
+    let wrong_type = "creation_rules: 5\n";
+    check(wrong_type, &["encrypt", "--age", &alice, "plain.yaml"], 1);
+    check(wrong_type, &["decrypt", "enc.yaml"], 1);
+    check(wrong_type, &["rotate", "enc.yaml"], 1);
+    check(wrong_type, &["filestatus", "enc.yaml"], 1);
+    check(wrong_type, &["edit", "new.yaml"], 1);
+    let wrong_threshold = format!("creation_rules:\n  - shamir_threshold: x\n    age: {alice}\n");
+    check(&wrong_threshold, &["encrypt", "plain.yaml"], 1);
+    check(&wrong_threshold, &["decrypt", "enc.yaml"], 1);
+    let wrong_key_list = "creation_rules:\n  - age: 5\n";
+    check(
+        wrong_key_list,
+        &["encrypt", "--age", &alice, "plain.yaml"],
+        1,
+    );
+    check(wrong_key_list, &["decrypt", "enc.yaml"], 0);
+    check(wrong_key_list, &["set", "enc.yaml", "[\"a\"]", "1"], 0);
+    // A broken rule matters only when matching reaches it.
+    let broken_later = format!("creation_rules:\n  - age: {alice}\n  - path_regex: \"[\"\n");
+    check(&broken_later, &["encrypt", "plain.yaml"], 0);
+    check(&bad_regex, &["rotate", "enc.yaml"], 0);
     failures.finish("broken configs");
     assert!(!sandbox.file("new.yaml").exists());
 }

@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 
 pub mod cipher;
+pub mod config;
 mod engine;
 mod error;
 mod go;

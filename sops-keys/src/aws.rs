@@ -182,11 +182,9 @@ impl fmt::Display for RuntimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RuntimeError::Start(why) => write!(f, "cannot start the AWS client runtime: {why}"),
-            RuntimeError::TimedOut(limit) => write!(
-                f,
-                "no answer from AWS within {} s (check the network, the endpoint and the region)",
-                limit.as_secs_f32()
-            ),
+            RuntimeError::TimedOut(limit) => {
+                write!(f, "no answer from AWS within {} s", limit.as_secs_f32())
+            }
             RuntimeError::Panicked => f.write_str("the AWS call failed unexpectedly"),
         }
     }
@@ -300,5 +298,16 @@ mod tests {
         let inner =
             outer.block_on(async { runtime.block_on(Duration::from_secs(5), || async { 8 }) });
         assert_eq!(inner, Ok(8));
+    }
+
+    #[test]
+    fn runtime_errors_read_like_the_reference_resolvers_messages() {
+        let timed_out = RuntimeError::TimedOut(Duration::from_secs(30));
+        assert_eq!(timed_out.to_string(), "no answer from AWS within 30 s");
+        let start = RuntimeError::Start("no threads".to_owned());
+        assert_eq!(
+            start.to_string(),
+            "cannot start the AWS client runtime: no threads"
+        );
     }
 }

@@ -101,7 +101,7 @@ pub mod pgp;
 
 // Paths of the flat layout, kept until their callers move to the ones above.
 #[doc(hidden)]
-pub use age as age_identities;
+pub use crate::age as age_identities;
 #[cfg(feature = "aws")]
 #[doc(hidden)]
 pub use aws::{http_client as aws_http_client, sdk_config as aws_sdk_config};

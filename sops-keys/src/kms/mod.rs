@@ -16,8 +16,11 @@
 //! with the temporary credentials.
 //!
 //! The [`KeySource`] trait is synchronous: a [`KmsKeySource`] owns one current-thread tokio
-//! runtime, built on first use, and one KMS client per (region, profile, role). Every call is
-//! bounded by [`KmsOptions::timeout`].
+//! runtime ([`crate::aws::BlockingRuntime`]), built on first use, and one KMS client per
+//! (region, profile, role). Every call is bounded by [`KmsOptions::timeout`]. The SDK setup
+//! (HTTP client, configuration, error text) is the one in [`crate::aws`].
+//!
+//! [`parse`] reads what users write: `--kms` lists, `SOPS_KMS_ARN`, `--encryption-context`.
 //!
 //! # Example
 //!

@@ -1,5 +1,5 @@
-//! The AWS SDK glue shared by every AWS caller in sops-rs: the KMS backend
-//! ([`kms`](crate::kms)) and the CLI's `ref+awssecrets://` and `ref+awsssm://` references.
+//! The AWS SDK glue shared by every AWS caller in sops-rs: the KMS backend (`kms`, with the
+//! feature of that name) and the CLI's `ref+awssecrets://` and `ref+awsssm://` references.
 //!
 //! Enabled by the `aws` feature (the `kms` feature turns it on). It holds the pieces that must
 //! be the same for all of them:

@@ -69,8 +69,9 @@ impl KmsKey {
         Ok(KmsKey::new(arn, role, context, aws_profile))
     }
 
-    /// A metadata entry template for this key, ready for [`KeySource::wrap`]: `arn`, `role`
-    /// (if not empty), `context` (if not empty) and `aws_profile`.
+    /// A metadata entry template for this key, ready for
+    /// [`KeySource::wrap`](sops_core::KeySource::wrap): `arn`, `role` (if not empty), `context`
+    /// (if not empty) and `aws_profile`.
     pub fn to_entry(&self) -> KeyEntry {
         let mut entry = KeyEntry::new(KEY_TYPE);
         self.push_identity(&mut entry);

@@ -1,5 +1,6 @@
 //! One KMS master key ([`KmsKey`]) and its text forms: the `kms` metadata entry, an element of
-//! a `--kms` list (`ARN[+ROLE]`) and the description sops prints (`arn[+role][|context[|profile]]`).
+//! a `--kms` list (`ARN[+ROLE]`) and the description sops prints
+//! (`arn[+role][|context[|profile]]`).
 
 use sops_core::tree::{Mapping, Node, Scalar};
 use sops_core::{KeyEntry, KeyError};

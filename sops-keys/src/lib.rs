@@ -1,20 +1,32 @@
-//! Master-key backends for sops-core.
+//! Master-key backends for sops-core: the ways the SOPS data key (or a Shamir share of it) is
+//! wrapped for a master key and unwrapped again.
 //!
-//! The age backend, [`age::AgeKeySource`], implements sops-core's
-//! [`KeySource`](sops_core::KeySource) the way sops 3.11 does: it wraps the data key (or a
-//! Shamir share) for `age1…`, `ssh-ed25519` and `ssh-rsa` recipients as an ASCII-armored age
-//! file, and unwraps it with identities from `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`,
-//! `SOPS_AGE_KEY_CMD`, `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`
-//! and `~/.config/sops/age/keys.txt` (see [`age_identities`]).
+//! # Backends
 //!
-//! With the `kms` feature, `kms::KmsKeySource` wraps the data key with AWS KMS (`kms` entries:
-//! `arn`, `role`, `context`, `created_at`, `enc`, `aws_profile`), and `kms_parse` reads
-//! `--kms`/`SOPS_KMS_ARN` lists and `--encryption-context` as sops does.
+//! Each backend is one module exporting the same kind of names: its key source type, which
+//! implements sops-core's [`KeySource`](sops_core::KeySource), the configuration that source is
+//! built from, and `KEY_TYPE`, the name of the metadata list it handles.
 //!
-//! With the `pgp` feature, `pgp::PgpKeySource` wraps the data key for OpenPGP keys (`pgp`
-//! entries: `created_at`, `enc`, `fp`): natively with sequoia from key files
-//! (`SOPS_PGP_KEY_FILE`, a sops-rs extension) and legacy GnuPG keyrings, else through the
-//! `gpg` binary (`SOPS_GPG_EXEC`, `GNUPGHOME`) and its agent, as sops 3.11 does.
+//! | Module | Feature | Key source | Configured by | Metadata entries |
+//! |---|---|---|---|---|
+//! | [`age`] | always | `age::AgeKeySource` | `age::IdentityEnv` | `age`: `recipient`, `enc` |
+//! | [`pgp`] | `pgp` | `pgp::PgpKeySource` | `pgp::PgpConfig` | `pgp`: `created_at`, `enc`, `fp` |
+//! | [`kms`] | `kms` | `kms::KmsKeySource` | `kms::KmsOptions` | `kms`: `arn`, `role`, `context`, `created_at`, `enc`, `aws_profile` |
+//!
+//! * **age** wraps for `age1…`, `ssh-ed25519` and `ssh-rsa` recipients as an ASCII-armored age
+//!   file, and unwraps with identities from `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`,
+//!   `SOPS_AGE_KEY_CMD`, `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`
+//!   and `~/.config/sops/age/keys.txt`, as sops 3.11 does.
+//! * **PGP** (feature `pgp`) wraps for OpenPGP keys natively with sequoia, from key files
+//!   (`SOPS_PGP_KEY_FILE`, a sops-rs extension) and legacy GnuPG keyrings, else through the
+//!   `gpg` binary (`SOPS_GPG_EXEC`, `GNUPGHOME`) and its agent, as sops 3.11 does.
+//! * **AWS KMS** (feature `kms`) wraps with KMS `Encrypt`, assuming a role first if the entry
+//!   names one; [`kms::parse`] reads `--kms`/`SOPS_KMS_ARN` lists and `--encryption-context` as
+//!   sops does.
+//!
+//! The `aws` feature (turned on by `kms`) adds [`aws`], the AWS SDK glue (HTTP client, SDK
+//! configuration, blocking calls, error text) that the KMS backend shares with other AWS
+//! callers such as the CLI's `ref+awssecrets://` and `ref+awsssm://` references.
 //!
 //! # Decrypting a file written by sops
 //!
@@ -63,25 +75,36 @@
 //! assert_eq!(data_key.secret_bytes(), &[7; 32]);
 //! # Ok(()) }
 //! ```
+// The modules of disabled features link back to the table above.
+#![cfg_attr(feature = "pgp", doc = "\n[`pgp`]: crate::pgp")]
+#![cfg_attr(not(feature = "pgp"), doc = "\n[`pgp`]: crate#backends")]
+#![cfg_attr(
+    feature = "kms",
+    doc = "\n[`kms`]: crate::kms\n[`kms::parse`]: crate::kms::parse"
+)]
+#![cfg_attr(
+    not(feature = "kms"),
+    doc = "\n[`kms`]: crate#backends\n[`kms::parse`]: crate#backends"
+)]
+#![cfg_attr(feature = "aws", doc = "\n[`aws`]: crate::aws")]
+#![cfg_attr(not(feature = "aws"), doc = "\n[`aws`]: crate#backends")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod age;
-pub mod age_identities;
-mod age_sources;
+#[cfg(feature = "aws")]
+pub mod aws;
 #[cfg(feature = "kms")]
 pub mod kms;
-#[cfg(feature = "kms")]
-mod kms_client;
-#[cfg(feature = "kms")]
-pub use kms_client::{aws_http_client, aws_sdk_config};
-#[cfg(feature = "kms")]
-pub mod kms_parse;
 #[cfg(feature = "pgp")]
 pub mod pgp;
-#[cfg(feature = "pgp")]
-mod pgp_gpg;
-#[cfg(feature = "pgp")]
-mod pgp_keyring;
-#[cfg(feature = "pgp")]
-mod pgp_native;
+
+// Paths of the flat layout, kept until their callers move to the ones above.
+#[doc(hidden)]
+pub use crate::age as age_identities;
+#[cfg(feature = "aws")]
+#[doc(hidden)]
+pub use aws::{http_client as aws_http_client, sdk_config as aws_sdk_config};
+#[cfg(feature = "kms")]
+#[doc(hidden)]
+pub use kms::parse as kms_parse;

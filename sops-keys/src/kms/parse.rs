@@ -10,7 +10,9 @@
 //!   `^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)/.+$` and returns the region group.
 //! * [`sts_session_name`] builds `sops@<hostname>` the way sops sanitises and truncates it.
 
-use crate::kms::KmsKey;
+pub use super::key::{format_encryption_context, split_arn_role};
+
+use super::key::KmsKey;
 use sops_core::{KeyEntry, KeyError};
 use std::collections::BTreeMap;
 
@@ -40,17 +42,6 @@ pub fn parse_arn_list(
         .collect()
 }
 
-/// Splits one element of a KMS key list into the key ARN and the role ARN (empty when there is
-/// none), after removing every space. The split is at the first `+arn:aws:iam::` that is not at
-/// the start, as in sops 3.11.
-pub fn split_arn_role(item: &str) -> (String, String) {
-    let item: String = item.chars().filter(|c| *c != ' ').collect();
-    match item.find("+arn:aws:iam::") {
-        Some(index) if index > 0 => (item[..index].to_owned(), item[index + 1..].to_owned()),
-        _ => (item, String::new()),
-    }
-}
-
 /// Parses `--encryption-context k1:v1,k2:v2` into a sorted map.
 ///
 /// An empty string gives an empty map. Every comma-separated element must contain exactly one
@@ -78,15 +69,6 @@ pub fn parse_encryption_context(text: &str) -> Result<BTreeMap<String, String>, 
         }
     }
     Ok(out)
-}
-
-/// Formats a context the way sops prints it in key descriptions: `k1:v1,k2:v2`, keys sorted.
-pub fn format_encryption_context(context: &BTreeMap<String, String>) -> String {
-    context
-        .iter()
-        .map(|(k, v)| format!("{k}:{v}"))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// The region of a KMS key ARN, by sops' pattern `^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)/.+$`

@@ -6,15 +6,37 @@
 //! Recipients may be X25519 (`age1…`), `ssh-ed25519 …` or `ssh-rsa …`; plugin and post-quantum
 //! recipients are refused with a clear error.
 //!
-//! Identities are discovered as described in [`crate::age_identities`]: every source except
-//! `SOPS_AGE_KEY_CMD` is loaded once, on first use; the command runs once per recipient,
-//! with `SOPS_AGE_RECIPIENT` set.
+//! # Where identities come from
+//!
+//! [`AgeKeySource::from_env`] reads every source and keeps every identity found (sops tries
+//! them all), in this order:
+//!
+//! 1. SSH private keys: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, then `~/.ssh/id_ed25519` and
+//!    `~/.ssh/id_rsa` if they exist. Passphrase-protected keys are reported, never prompted for.
+//! 2. `SOPS_AGE_KEY`: identity text, one identity per line.
+//! 3. `SOPS_AGE_KEY_FILE`: a file of identity text.
+//! 4. `SOPS_AGE_KEY_CMD`: a command whose stdout is identity text.
+//! 5. `<config dir>/sops/age/keys.txt`, the config dir being `$XDG_CONFIG_HOME` or `~/.config`
+//!    on Linux.
+//!
+//! Every source except `SOPS_AGE_KEY_CMD` is loaded once, on first use; the command runs once
+//! per recipient, with `SOPS_AGE_RECIPIENT` set.
+//!
+//! [`IdentityEnv`] holds the environment the sources are read from, so tests can build one from
+//! explicit values ([`AgeKeySource::with_env`]). Each source leaves a [`SourceStatus`] behind
+//! ([`AgeKeySource::describe_sources`]); the statuses are what an error shows when no identity
+//! fits. Identity material never appears in a status or a message.
 
-use crate::age_identities::{
-    load_fixed_sources, parse_identity_text, text_error, IdentityEnv, IdentitySet, SourceState,
-    SourceStatus, KEY_CMD_VAR,
-};
+mod env;
+mod identities;
+mod sources;
+
+pub use env::{IdentityEnv, KEY_CMD_VAR, KEY_FILE_VAR, KEY_VAR, RECIPIENT_VAR, SSH_KEY_FILE_VAR};
+pub use identities::{SourceState, SourceStatus};
+
+use identities::{parse_identity_text, text_error, IdentitySet};
 use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
+use sources::load_fixed_sources;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -97,7 +119,7 @@ impl AgeKeySource {
         let set = cache.entry(recipient.to_owned()).or_insert_with(|| {
             let mut set = IdentitySet::default();
             let location = format!("{KEY_CMD_VAR}={command} (for {recipient})");
-            let result = crate::age_sources::run_key_command(command, recipient);
+            let result = sources::run_key_command(command, recipient);
             set.add(location, result);
             Arc::new(set)
         });

@@ -42,15 +42,19 @@
 //! * When a key file holds an expired or revoked copy of a certificate, `gpg --encrypt` still
 //!   gets its turn, so a renewed copy in GnuPG's keyring wins, as with sops.
 
-use crate::pgp_gpg::{Gpg, GpgError};
-use crate::pgp_keyring::{split_key_file_list, FpQuery, Keyring};
+mod gpg;
+mod keyring;
+mod native;
+
+use gpg::{Gpg, GpgError};
+use keyring::{split_key_file_list, FpQuery, Keyring};
 use sops_core::{CivilTime, KeyEntry, KeyError, KeySource, SecretBytes};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-pub use crate::pgp_gpg::DEFAULT_TIMEOUT as DEFAULT_GPG_TIMEOUT;
-pub use crate::pgp_keyring::KEY_FILE_VAR;
+pub use gpg::DEFAULT_TIMEOUT as DEFAULT_GPG_TIMEOUT;
+pub use keyring::KEY_FILE_VAR;
 
 /// The metadata list this backend handles.
 pub const KEY_TYPE: &str = "pgp";
@@ -245,7 +249,7 @@ impl PgpKeySource {
                 errors.push(format!("no certificate for {fp} (looked in: {looked})"));
             }
             for loaded in found {
-                match crate::pgp_native::encrypt(&loaded.cert, &query, secret) {
+                match native::encrypt(&loaded.cert, &query, secret) {
                     Ok(armored) => return Ok(armored),
                     Err(e) => errors.push(format!("{} (from {})", e, loaded.origin)),
                 }
@@ -276,7 +280,7 @@ impl PgpKeySource {
             if !ring.has_secrets() && !self.config.use_gpg {
                 return None;
             }
-            match crate::pgp_native::decrypt(enc, ring) {
+            match native::decrypt(enc, ring) {
                 Ok(mut secret) => return Some(Ok(SecretBytes::new(std::mem::take(&mut *secret)))),
                 Err(e) => errors.push(format!("natively: {e}")),
             }

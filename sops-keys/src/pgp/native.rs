@@ -14,7 +14,7 @@
 //! session-key packet names (or every key, for anonymous recipients). Passphrase-protected
 //! secret keys are skipped, never prompted for.
 
-use crate::pgp_keyring::{FpQuery, Keyring};
+use super::keyring::{FpQuery, Keyring};
 use sequoia_openpgp as openpgp;
 
 use openpgp::cert::amalgamation::ValidAmalgamation;

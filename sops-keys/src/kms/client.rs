@@ -1,26 +1,74 @@
-//! The AWS side of the KMS backend: one tokio runtime, cached SDK clients, role assumption, the
+//! The AWS side of the KMS backend: its options, cached SDK clients, role assumption, the
 //! `Encrypt`/`Decrypt` calls, timeouts and error messages that name the key.
 //!
-//! The runtime is a current-thread runtime built on first use. When the synchronous
-//! [`KeySource`](sops_core::KeySource) methods are called from inside another tokio runtime,
-//! the work runs on a scoped helper thread, since blocking inside a runtime would panic.
-//! Clients are cached per (region, profile, role); the HTTP client (hyper with rustls on ring)
-//! is shared by all of them.
+//! Each `KmsKeySource` owns one [`BlockingRuntime`] and one HTTP client (both from
+//! [`crate::aws`]), so the synchronous [`KeySource`](sops_core::KeySource) methods work from
+//! plain code and from inside another tokio runtime. Clients are cached per (region, profile,
+//! role) and share that HTTP client.
 
-use crate::kms::{KmsKey, KmsOptions};
-use crate::kms_parse::{format_encryption_context, hostname, region_from_arn, sts_session_name};
-use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_config::provider_config::ProviderConfig;
-use aws_config::BehaviorVersion;
-use aws_sdk_kms::config::{Credentials, Region, SharedHttpClient};
+use super::key::{format_encryption_context, KmsKey};
+use super::parse::{hostname, region_from_arn, sts_session_name};
+use crate::aws::{
+    error_chain, load_sdk_config, new_http_client, service_error, BlockingRuntime, ConfigSettings,
+    RuntimeError,
+};
+use aws_sdk_kms::config::{Credentials, SharedHttpClient};
 use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_kms::primitives::Blob;
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use sops_core::{KeyError, SecretBytes};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
+use zeroize::Zeroizing;
+
+/// How long one wrap or unwrap may take (client setup, role assumption and the KMS call).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Static AWS credentials given to the backend directly instead of the default chain.
+/// The secret parts are zeroized on drop; there is deliberately no `Debug`.
+#[derive(Clone)]
+pub struct KmsCredentials {
+    /// `AWS_ACCESS_KEY_ID`.
+    pub access_key_id: String,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Zeroizing<String>,
+    /// `AWS_SESSION_TOKEN`, for temporary credentials.
+    pub session_token: Option<Zeroizing<String>>,
+}
+
+impl KmsCredentials {
+    /// Long-term credentials: an access key id and its secret.
+    pub fn new(access_key_id: impl Into<String>, secret_access_key: impl Into<String>) -> Self {
+        KmsCredentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key: Zeroizing::new(secret_access_key.into()),
+            session_token: None,
+        }
+    }
+}
+
+/// Settings for [`KmsKeySource`](super::KmsKeySource). The default uses the SDK's environment and a 30 s timeout.
+#[derive(Clone)]
+pub struct KmsOptions {
+    /// One endpoint for KMS and STS (e.g. a local `moto_server`), taking precedence over
+    /// `AWS_ENDPOINT_URL*`. `None`: the SDK decides.
+    pub endpoint_url: Option<String>,
+    /// Credentials to use instead of the default chain (and instead of `aws_profile`'s).
+    pub credentials: Option<KmsCredentials>,
+    /// The limit for each wrap or unwrap, setup and role assumption included.
+    pub timeout: Duration,
+}
+
+impl Default for KmsOptions {
+    fn default() -> Self {
+        KmsOptions {
+            endpoint_url: None,
+            credentials: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
 
 /// Which client serves a key: region, profile, role.
 type ClientKey = (String, String, String);
@@ -34,7 +82,7 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(300);
 /// The runtime, the HTTP client and the KMS clients of one `KmsKeySource`.
 pub(crate) struct KmsClients {
     options: KmsOptions,
-    runtime: OnceLock<Result<tokio::runtime::Runtime, String>>,
+    runtime: BlockingRuntime,
     http: OnceLock<SharedHttpClient>,
     clients: Mutex<HashMap<ClientKey, CachedClient>>,
 }
@@ -43,7 +91,7 @@ impl KmsClients {
     pub(crate) fn new(options: KmsOptions) -> Self {
         KmsClients {
             options,
-            runtime: OnceLock::new(),
+            runtime: BlockingRuntime::new(),
             http: OnceLock::new(),
             clients: Mutex::new(HashMap::new()),
         }
@@ -101,38 +149,22 @@ impl KmsClients {
         F: FnOnce() -> Fut + Send,
         Fut: Future<Output = Result<T, KeyError>>,
     {
-        let runtime = self
-            .runtime
-            .get_or_init(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| KeyError::new(format!("cannot start the AWS KMS client runtime: {e}")))?;
         let limit = self.options.timeout;
-        let drive = move || {
-            runtime.block_on(async move {
-                match tokio::time::timeout(limit, make()).await {
-                    Ok(result) => result,
-                    Err(_) => Err(KeyError::new(format!(
-                        "timed out after {} s waiting for AWS KMS (key {})",
-                        limit.as_secs_f32(),
-                        key.arn
-                    ))),
-                }
-            })
-        };
-        if tokio::runtime::Handle::try_current().is_err() {
-            return drive();
-        }
-        std::thread::scope(|scope| scope.spawn(drive).join()).unwrap_or_else(|_| {
-            Err(KeyError::new(format!(
+        match self.runtime.block_on(limit, make) {
+            Ok(result) => result,
+            Err(RuntimeError::Start(why)) => Err(KeyError::new(format!(
+                "cannot start the AWS KMS client runtime: {why}"
+            ))),
+            Err(RuntimeError::TimedOut(_)) => Err(KeyError::new(format!(
+                "timed out after {} s waiting for AWS KMS (key {})",
+                limit.as_secs_f32(),
+                key.arn
+            ))),
+            Err(RuntimeError::Panicked) => Err(KeyError::new(format!(
                 "the AWS KMS call for key {} failed unexpectedly",
                 key.arn
-            )))
-        })
+            ))),
+        }
     }
 
     /// The cached client for `key`, or a new one (assuming the role if there is one, again
@@ -164,80 +196,28 @@ impl KmsClients {
         self.clients.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The SDK configuration for one region and profile: the default chain (or the profile's
-    /// credentials), overridden by the options' endpoint and credentials.
+    /// The SDK configuration for one region and profile: the default chain (or, as in sops
+    /// with the Go SDK v2, the named profile's credentials before the environment's),
+    /// overridden by the options' endpoint and credentials.
     async fn load_config(&self, region: &str, profile: &str) -> aws_config::SdkConfig {
-        let http = self.http.get_or_init(|| {
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(Provider::Rustls(CryptoMode::Ring))
-                .build_https()
-        });
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.to_owned()))
-            .http_client(http.clone());
-        if let Some(url) = &self.options.endpoint_url {
-            loader = loader.endpoint_url(url.clone());
-        }
-        if !profile.is_empty() {
-            loader = loader.profile_name(profile);
-            // As in sops (Go SDK v2), a named profile takes precedence over credentials in
-            // the environment.
-            let provider_config = ProviderConfig::without_region()
-                .with_region(Some(Region::new(region.to_owned())))
-                .with_http_client(http.clone());
-            let from_profile = ProfileFileCredentialsProvider::builder()
-                .configure(&provider_config)
-                .profile_name(profile)
-                .build();
-            loader = loader.credentials_provider(from_profile);
-        }
-        if let Some(given) = &self.options.credentials {
-            loader = loader.credentials_provider(Credentials::new(
-                given.access_key_id.clone(),
-                given.secret_access_key.as_str(),
-                given.session_token.as_ref().map(|t| t.as_str().to_owned()),
-                None,
-                "sops-rs KmsOptions",
-            ));
-        }
-        loader.load().await
+        let http = self.http.get_or_init(new_http_client).clone();
+        let settings = ConfigSettings {
+            region: Some(region.to_owned()),
+            profile: Some(profile.to_owned()).filter(|p| !p.is_empty()),
+            prefer_profile_credentials: true,
+            endpoint_url: self.options.endpoint_url.clone(),
+            credentials: self.options.credentials.as_ref().map(|given| {
+                Credentials::new(
+                    given.access_key_id.clone(),
+                    given.secret_access_key.as_str(),
+                    given.session_token.as_ref().map(|t| t.as_str().to_owned()),
+                    None,
+                    "sops-rs KmsOptions",
+                )
+            }),
+        };
+        load_sdk_config(&settings, http).await
     }
-}
-
-/// Dropping a runtime inside another runtime's context would panic; this never blocks.
-impl Drop for KmsClients {
-    fn drop(&mut self) {
-        if let Some(Ok(runtime)) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
-/// The HTTP client of the AWS clients sops-rs makes outside the KMS backend: hyper with rustls
-/// on ring, built once per process.
-pub fn aws_http_client() -> SharedHttpClient {
-    static HTTP: OnceLock<SharedHttpClient> = OnceLock::new();
-    HTTP.get_or_init(|| {
-        aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https()
-    })
-    .clone()
-}
-
-/// An SDK configuration for other AWS services (the CLI's Secrets Manager and SSM references)
-/// on the KMS backend's stack: the default chain (environment, profiles, `AWS_ENDPOINT_URL` and
-/// the per-service `AWS_ENDPOINT_URL_<SERVICE>`) with [`aws_http_client`]; `region` and
-/// `profile` override the chain's when given.
-pub async fn aws_sdk_config(region: Option<&str>, profile: Option<&str>) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(aws_http_client());
-    if let Some(region) = region {
-        loader = loader.region(Region::new(region.to_owned()));
-    }
-    if let Some(profile) = profile {
-        loader = loader.profile_name(profile);
-    }
-    loader.load().await
 }
 
 /// STS `AssumeRole` for `key.role` with sops' session name; the temporary credentials and
@@ -341,17 +321,15 @@ fn credentials_hint(key: &KmsKey) -> String {
     }
 }
 
-/// `Code: message` for service errors; the chain of causes otherwise.
+/// `Code: message` for service errors; otherwise the chain of causes, saying whether the
+/// endpoint could not be reached or the connection timed out.
 fn describe<E, R>(error: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    if let (SdkError::ServiceError(_), Some(code)) = (error, error.code()) {
-        return match error.message() {
-            Some(text) if !text.is_empty() => format!("{code}: {text}"),
-            _ => code.to_owned(),
-        };
+    if let Some(text) = service_error(error) {
+        return text;
     }
     let chain = error_chain(error);
     let causes = chain.strip_prefix("dispatch failure: ").unwrap_or(&chain);
@@ -365,18 +343,4 @@ where
         }
         _ => causes,
     }
-}
-
-/// Every message in `error`'s chain of sources, joined with `: `, repeats left out.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(error);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !text.is_empty() && !parts.last().is_some_and(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
 }

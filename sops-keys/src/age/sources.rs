@@ -1,5 +1,5 @@
-//! Reading the identity sources that are not plain identity text: SSH private key files and
-//! `SOPS_AGE_KEY_CMD`.
+//! Reading every identity source in sops' order (see the [`age`](super) module docs), including
+//! the ones that are not plain identity text: SSH private key files and `SOPS_AGE_KEY_CMD`.
 //!
 //! SSH keys (OpenSSH or PEM, ed25519 or RSA) become age SSH identities. A passphrase-protected
 //! key is reported, never prompted for.
@@ -10,10 +10,64 @@
 //! with stdin closed, stderr passed through to the user, the process environment plus
 //! `SOPS_AGE_RECIPIENT=<recipient>`, and its stdout is parsed as identity text.
 
-use crate::age_identities::{parse_identity_text, read_file, Found, SourceState};
+use super::env::{IdentityEnv, KEY_FILE_VAR, KEY_VAR, RECIPIENT_VAR, SSH_KEY_FILE_VAR};
+use super::identities::{
+    parse_identity_text, read_file, read_identity_file, Found, IdentitySet, SourceState,
+};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
+
+/// Loads every source except `SOPS_AGE_KEY_CMD`, in sops' order. Returns the set and the
+/// index at which the command's status belongs.
+pub(crate) fn load_fixed_sources(env: &IdentityEnv) -> (IdentitySet, usize) {
+    let mut set = IdentitySet::default();
+    match env.var(SSH_KEY_FILE_VAR) {
+        Some(path) => set.add(
+            format!("{SSH_KEY_FILE_VAR}={path}"),
+            read_ssh_key_file(Path::new(path)),
+        ),
+        None => set.add(SSH_KEY_FILE_VAR.to_owned(), Err(SourceState::NotSet)),
+    }
+    for name in ["id_ed25519", "id_rsa"] {
+        match env.home() {
+            Some(home) => {
+                let path = home.join(".ssh").join(name);
+                let found = read_ssh_key_file(&path);
+                set.add(path.display().to_string(), found);
+            }
+            None => set.add(
+                format!("~/.ssh/{name}"),
+                Err(SourceState::Failed(
+                    "the home directory is unknown".to_owned(),
+                )),
+            ),
+        }
+    }
+    match env.var(KEY_VAR) {
+        Some(text) => set.add(
+            KEY_VAR.to_owned(),
+            parse_identity_text(text).map_err(SourceState::Failed),
+        ),
+        None => set.add(KEY_VAR.to_owned(), Err(SourceState::NotSet)),
+    }
+    match env.var(KEY_FILE_VAR) {
+        Some(path) => set.add(
+            format!("{KEY_FILE_VAR}={path}"),
+            read_identity_file(Path::new(path)),
+        ),
+        None => set.add(KEY_FILE_VAR.to_owned(), Err(SourceState::NotSet)),
+    }
+    let cmd_slot = set.statuses.len();
+    match env.default_keys_file() {
+        Ok(path) => set.add(path.display().to_string(), read_identity_file(&path)),
+        Err(why) => set.add(
+            "sops/age/keys.txt in the user config directory".to_owned(),
+            Err(SourceState::Failed(format!("cannot locate it: {why}"))),
+        ),
+    }
+    (set, cmd_slot)
+}
 
 /// Reads an SSH private key (OpenSSH or PEM) as an age identity.
 pub(crate) fn read_ssh_key_file(path: &Path) -> Result<Vec<Found>, SourceState> {
@@ -117,7 +171,7 @@ pub(crate) fn run_key_command(command: &str, recipient: &str) -> Result<Vec<Foun
     };
     let output = Command::new(program)
         .args(args)
-        .env(crate::age_identities::RECIPIENT_VAR, recipient)
+        .env(RECIPIENT_VAR, recipient)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()

@@ -86,8 +86,8 @@ fn in_namespace(sandbox: &Sandbox, script: &str) -> (Option<i32>, String, String
 }
 
 /// What the command prints about itself: uid, gid, sorted groups, HOME USER LOGNAME.
-const WHO: &str = "id -u; id -g; id -G | tr ' ' '\\n' | sort -n | tr '\\n' ' '; echo; \
-                   echo \"$HOME $USER $LOGNAME\"";
+const WHO: &str = "id -u; id -g; id -G | tr \" \" \"\\n\" | sort -n | tr \"\\n\" \" \"; \
+                   echo; echo \"$HOME $USER $LOGNAME\"";
 const SOPSUSER: &str = "4321\n4321\n4321 5001 5002 \n/home/sopsuser sopsuser sopsuser\n";
 
 fn check_who(out: &(Option<i32>, String, String), expected_tail: &str) {

@@ -245,15 +245,18 @@ fn a_read_only_file_is_not_overwritten_by_its_owner() {
         std::os::unix::fs::chown(path, Some(1234), Some(1234)).unwrap();
     }
     set_mode(&encrypted, 0o400);
-    let (code, stderr) = as_user_1234(
+    let (code, ours) = as_user_1234(
         &Tool::SopsRs.program(),
         &dir,
         &["decrypt", "-i", "encrypted.yaml"],
     );
-    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(code, Some(3), "{ours}");
     assert_eq!(
-        stderr.trim_end(),
-        "Could not open in-place file for writing: open encrypted.yaml: permission denied"
+        ours.trim_end(),
+        format!(
+            "Could not open in-place file for writing: open {}: permission denied",
+            encrypted.display()
+        )
     );
     assert_eq!(read(&encrypted), before);
     assert_eq!(mode(&encrypted), 0o400);
@@ -261,12 +264,9 @@ fn a_read_only_file_is_not_overwritten_by_its_owner() {
     let sops = sandbox.file("sops");
     std::fs::copy(common::reference_sops(), &sops).unwrap();
     set_mode(&sops, 0o755);
-    let (code, stderr) = as_user_1234(&sops, &dir, &["decrypt", "-i", "encrypted.yaml"]);
-    assert_eq!(code, Some(3), "{stderr}");
-    assert!(
-        stderr.contains("open encrypted.yaml: permission denied"),
-        "{stderr}"
-    );
+    let (code, theirs) = as_user_1234(&sops, &dir, &["decrypt", "-i", "encrypted.yaml"]);
+    assert_eq!(code, Some(3), "{theirs}");
+    assert_eq!(ours.trim_end(), theirs.trim_end());
 }
 
 #[test]

@@ -99,8 +99,10 @@ pub(crate) fn write_raw(path: &Path, data: &[u8], policy: Policy) -> Result<(), 
 pub(crate) fn error_for(path: &Path, role: Role, e: WriteError) -> CliError {
     let shown = path.display();
     let message = match (role, e) {
+        // sops opens the input by its absolute path (`filepath.Abs`).
         (Role::InPlace, WriteError::Open(e)) => format!(
-            "Could not open in-place file for writing: open {shown}: {}",
+            "Could not open in-place file for writing: open {}: {}",
+            go_absolute(path).display(),
             go_text(&e)
         ),
         (Role::Output, WriteError::Open(e)) => format!(
@@ -116,6 +118,24 @@ pub(crate) fn error_for(path: &Path, role: Role, e: WriteError) -> CliError {
         }
     };
     CliError::new(codes::COULD_NOT_WRITE_OUTPUT, message)
+}
+
+/// Go's `filepath.Abs`: joined to the working directory and cleaned lexically (`.` and `..`
+/// removed), symlinks not resolved.
+fn go_absolute(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let joined = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut clean = std::path::PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
 }
 
 /// An OS error as Go prints it: `permission denied`, not `Permission denied (os error 13)`.
@@ -178,6 +198,14 @@ pub(crate) fn file_id(path: &Path) -> Option<std::path::PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::go_text;
+    use std::path::Path;
+
+    #[test]
+    fn absolute_paths_are_cleaned_as_in_go() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(super::go_absolute(Path::new("a/./b/../c")), cwd.join("a/c"));
+        assert_eq!(super::go_absolute(Path::new("/x/../y")), Path::new("/y"));
+    }
 
     #[test]
     fn os_errors_read_as_in_go() {

@@ -87,8 +87,8 @@ mod tests {
 
     #[test]
     fn modes_and_stages_are_read() {
-        let listing = b"100644 aaaa 0\tsecrets/a.yaml\0120000 bbbb 0\tlink.yaml\0\
-            160000 cccc 0\tsub\0100644 d1 1\tc.yaml\0100644 d2 2\tc.yaml\0";
+        let listing = b"100644 aaaa 0\tsecrets/a.yaml\x00120000 bbbb 0\tlink.yaml\x00\
+            160000 cccc 0\tsub\x00100644 d1 1\tc.yaml\x00100644 d2 2\tc.yaml\x00";
         let entry = |path: &str, staged| Entry {
             path: PathBuf::from(path),
             staged,

@@ -3,10 +3,11 @@
 //! process exit, and when SIGINT, SIGTERM or SIGHUP arrives.
 //!
 //! The same signal cleanup covers the temporary files that `write` creates beside a target
-//! before renaming them over it: each is registered here before it is created, released after
+//! before renaming them over it: each is registered and created under one lock, released after
 //! its rename (done under the same lock, so a signal never races the rename), and removed by
-//! the signal handler otherwise. After a signal the handler keeps the lock until the process
-//! exits, so no new temporary file can be created in between.
+//! the signal handler otherwise. After a signal the handler keeps both locks (files, then
+//! directories) until the process has exited, so no temporary file or directory can be created
+//! (and then filled) behind its back while the exit runs.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -22,9 +23,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Registers `path`, a temporary file about to be created, for removal on a signal.
-pub(crate) fn register_sibling(path: &Path) {
-    lock(&SIBLINGS).push(path.to_path_buf());
+/// Creates the temporary file `path` with `create` and registers it for removal on a signal,
+/// both under the lock the signal handler takes.
+pub(crate) fn create_sibling<T>(
+    path: &Path,
+    create: impl FnOnce() -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let mut siblings = lock(&SIBLINGS);
+    let created = create()?;
+    siblings.push(path.to_path_buf());
+    Ok(created)
 }
 
 /// Forgets `path` (it was removed).
@@ -49,14 +57,17 @@ pub(crate) struct PrivateDir {
 impl PrivateDir {
     /// Creates a fresh 0700 directory under the system temp dir.
     pub(crate) fn new() -> std::io::Result<PrivateDir> {
+        // Created and registered under the lock the signal handler takes.
+        let mut live = lock(&LIVE);
         let dir = tempfile::Builder::new().prefix(".sops-rs").tempdir()?;
         let path = dir.keep();
+        live.push(path.clone());
+        drop(live);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
         }
-        lock(&LIVE).push(path.clone());
         Ok(PrivateDir { path })
     }
 
@@ -130,7 +141,7 @@ fn zero(p: &Path) {
 /// Removes every live private directory and temporary file (at exit).
 pub(crate) fn cleanup_all() {
     remove_siblings(&mut lock(&SIBLINGS));
-    remove_dirs();
+    remove_dirs(&mut lock(&LIVE));
 }
 
 fn remove_siblings(siblings: &mut Vec<PathBuf>) {
@@ -139,9 +150,8 @@ fn remove_siblings(siblings: &mut Vec<PathBuf>) {
     }
 }
 
-fn remove_dirs() {
-    let dirs: Vec<PathBuf> = std::mem::take(&mut *lock(&LIVE));
-    for d in dirs {
+fn remove_dirs(live: &mut Vec<PathBuf>) {
+    for d in live.drain(..) {
         remove(&d);
     }
 }
@@ -157,11 +167,12 @@ pub(crate) fn install_signal_cleanup() {
         };
         std::thread::spawn(move || {
             if let Some(signal) = signals.forever().next() {
-                // Held until the process is gone: no temporary file is created or renamed
-                // after this point.
+                // Held until the process is gone: no temporary file or directory is created
+                // or renamed after this point.
                 let mut siblings = lock(&SIBLINGS);
+                let mut live = lock(&LIVE);
                 remove_siblings(&mut siblings);
-                remove_dirs();
+                remove_dirs(&mut live);
                 let code = if signal == SIGINT { 85 } else { 128 + signal };
                 std::process::exit(code);
             }

@@ -3,7 +3,7 @@
 //! over the target.
 
 use super::WriteError;
-use crate::tempdir::{commit_sibling, register_sibling, release_sibling};
+use crate::tempdir::{commit_sibling, create_sibling, release_sibling};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -60,16 +60,16 @@ fn create_temp(dir: &Path) -> std::io::Result<Temp> {
     let file = tempfile::Builder::new()
         .prefix(".sops-rs-")
         .make_in(dir, |path| {
-            // Registered before it exists: a signal from now on removes it.
-            register_sibling(path);
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let opened = options.open(path);
-            match &opened {
-                Ok(_) => registered = path.to_path_buf(),
-                Err(_) => release_sibling(path),
+            // Created and registered at once: a signal from now on removes it.
+            let opened = create_sibling(path, || {
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                options.open(path)
+            });
+            if opened.is_ok() {
+                registered = path.to_path_buf();
             }
             opened
         })?;

@@ -15,6 +15,10 @@
 //! Findings name the file and the key path, never a value: parse errors of dotenv and INI files,
 //! whose messages quote the offending line, are withheld. Exit 0 when every file holds, 1
 //! otherwise. Without FILES, the files git tracks under the working directory are checked.
+//!
+//! With `--staged` the contents come from the git index (`git_index.rs`) instead of the work
+//! tree, so that a raw git pre-commit hook checks what will be committed; symbolic links and
+//! submodules in the index are skipped (a link's target is checked at its own path).
 
 #[path = "check_report.rs"]
 mod report;
@@ -23,6 +27,7 @@ mod scan;
 
 use crate::cli::CheckArgs;
 use crate::error::{codes, CliError};
+use crate::git_index::Staged;
 use crate::keys::{config_error, KeySources};
 use report::{print_json, print_text, FileReport, Issue, Status};
 use scan::{scan, Problem};
@@ -44,15 +49,38 @@ pub(crate) fn run(args: &CheckArgs, config_path: Option<&Path>) -> Result<(), Cl
     let config = Config::load(&found).map_err(config_error)?;
     let rules = config.creation_rules().map_err(config_error)?;
     let config_file = std::fs::canonicalize(&found).unwrap_or(found);
-    let files = if args.files.is_empty() {
+    let files: Vec<(PathBuf, Option<Staged>)> = if args.staged {
+        crate::git_index::entries(&args.files)
+            .map_err(|why| {
+                CliError::new(
+                    codes::GENERIC,
+                    format!("sops-rs check --staged: {why}; the index cannot be read"),
+                )
+            })?
+            .into_iter()
+            .map(|entry| (entry.path, Some(entry.staged)))
+            .collect()
+    } else if args.files.is_empty() {
         git_tracked_files()?
+            .into_iter()
+            .map(|f| (f, None))
+            .collect()
     } else {
-        args.files.clone()
+        args.files.iter().map(|f| (f.clone(), None)).collect()
     };
     let sources = args.verify_mac.then(KeySources::from_env);
     let reports: Vec<FileReport> = files
         .iter()
-        .map(|file| check_file(file, &config, &rules, &config_file, sources.as_ref()))
+        .map(|(file, staged)| {
+            check_file(
+                file,
+                staged.as_ref(),
+                &config,
+                &rules,
+                &config_file,
+                sources.as_ref(),
+            )
+        })
         .collect();
     let failed = reports
         .iter()
@@ -104,8 +132,10 @@ fn git_tracked_files() -> Result<Vec<PathBuf>, CliError> {
         .collect())
 }
 
+/// Checks `file`: its work-tree content, or what the index holds when `staged` is given.
 fn check_file(
     file: &Path,
+    staged: Option<&Staged>,
     config: &Config,
     rules: &[CreationRule],
     config_file: &Path,
@@ -148,7 +178,23 @@ fn check_file(
         ));
     }
     let rule = guarding[0];
-    check_contents(file, rule, sources, &mut report);
+    let input = match staged {
+        None => std::fs::read(file),
+        Some(Staged::Blob(object)) => crate::git_index::read_blob(object),
+        Some(Staged::Symlink | Staged::Submodule) => {
+            report.status = Status::Skipped;
+            report.skip_reason = Some(if staged == Some(&Staged::Symlink) {
+                "a symbolic link in the git index (its target is checked at its own path)"
+            } else {
+                "a submodule in the git index"
+            });
+            return report;
+        }
+    };
+    match input {
+        Ok(input) => check_contents(file, &input, rule, sources, &mut report),
+        Err(e) => report.fail(Issue::new("unreadable", format!("cannot read: {e}"))),
+    }
     report.status = if report.problems.is_empty() {
         Status::Ok
     } else {
@@ -169,16 +215,13 @@ fn format_label(format: Format) -> &'static str {
 
 fn check_contents(
     file: &Path,
+    input: &[u8],
     rule: &CreationRule,
     sources: Option<&KeySources>,
     report: &mut FileReport,
 ) {
-    let input = match std::fs::read(file) {
-        Ok(input) => input,
-        Err(e) => return report.fail(Issue::new("unreadable", format!("cannot read: {e}"))),
-    };
     let format = Format::from_path(file);
-    let (tree, metadata_node) = match format.store().load_encrypted(&input) {
+    let (tree, metadata_node) = match format.store().load_encrypted(input) {
         Ok(loaded) => loaded,
         Err(e) => return report.fail(load_issue(file, format, &e)),
     };
@@ -230,7 +273,7 @@ fn check_contents(
     }
     drop(tree);
     if let Some(sources) = sources {
-        verify_mac(&input, format, sources, report);
+        verify_mac(input, format, sources, report);
     }
 }
 

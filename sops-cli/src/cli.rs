@@ -307,7 +307,8 @@ pub(crate) struct ExecEnvArgs {
     /// Accepted for compatibility; the command runs in the foreground.
     #[arg(long)]
     pub(crate) background: bool,
-    /// Accepted for compatibility; sops-rs does not switch users.
+    /// Run the command as this user (sops-rs must run as root): their uid, groups, HOME, USER
+    /// and LOGNAME.
     #[arg(long)]
     pub(crate) user: Option<String>,
     /// Input format (default: from the file name).
@@ -332,7 +333,8 @@ pub(crate) struct ExecFileArgs {
     /// Accepted for compatibility; the command runs in the foreground.
     #[arg(long)]
     pub(crate) background: bool,
-    /// Accepted for compatibility; sops-rs does not switch users.
+    /// Run the command as this user (sops-rs must run as root): their uid, groups, HOME, USER
+    /// and LOGNAME.
     #[arg(long)]
     pub(crate) user: Option<String>,
     /// Input format (default: from the file name).
@@ -417,6 +419,10 @@ pub(crate) struct CheckArgs {
     /// Output format: text or json.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub(crate) format: String,
+    /// Check what the git index holds (what a commit would record), not the work tree: for a
+    /// raw git pre-commit hook. FILES are then pathspecs.
+    #[arg(long)]
+    pub(crate) staged: bool,
     /// The files to check (default: the files git tracks under the working directory).
     pub(crate) files: Vec<PathBuf>,
 }

@@ -5,6 +5,7 @@ use crate::cli::{FilestatusArgs, OpenArgs};
 use crate::error::{codes, CliError};
 use crate::keys::KeySources;
 use sops_core::config::Config;
+use crate::write::{write_file, NewFile, Policy, Role};
 use sops_core::store::{Format, StoreOptions};
 use sops_core::{open_file, DecryptOptions, ErrorKind, Metadata, OpenedFile};
 use std::path::Path;
@@ -108,24 +109,19 @@ pub(crate) fn default_threshold(metadata: &mut Metadata) {
     }
 }
 
-/// Writes an encrypted tree to `path` atomically (or to stdout when `path` is `None`).
+/// Writes an encrypted tree to `dest` (or to stdout when `dest` is `None`) through
+/// [`crate::write`]; the role picks sops's message for a target that cannot be opened.
 pub(crate) fn emit_encrypted(
-    path: Option<&Path>,
+    dest: Option<(&Path, Role)>,
     format: Format,
     options: &StoreOptions,
     tree: &sops_core::tree::Tree,
     metadata: &Metadata,
 ) -> Result<(), CliError> {
     let output = format.store_with(options).emit_encrypted(tree, metadata)?;
-    match path {
+    match dest {
         // A new file gets 0666 less the umask, as sops creates encrypted files.
-        Some(p) => crate::io::replace_file_as(p, &output, crate::io::OutputKind::Encrypted)
-            .map_err(|e| {
-                CliError::new(
-                    codes::COULD_NOT_WRITE_OUTPUT,
-                    format!("Could not write output file {}: {e}", p.display()),
-                )
-            }),
+        Some((p, role)) => write_file(p, &output, Policy::Keep(NewFile::Encrypted), role),
         None => {
             use std::io::Write;
             std::io::stdout().write_all(&output).map_err(|e| {

@@ -4,8 +4,9 @@ use crate::cli::DecryptArgs;
 use crate::common::{decrypt_options, open_error, store_options};
 use crate::error::CliError;
 use crate::extract::{lookup, parse_path};
-use crate::io::{plan, read_input, write_output, OutputKind};
+use crate::io::{plan, read_input, write_output};
 use crate::keys::KeySources;
+use crate::write::NewFile;
 use sops_core::open_loaded;
 use sops_core::tree::{Node, Scalar};
 use std::path::Path;
@@ -48,5 +49,5 @@ pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), 
             }
         }
     });
-    write_output(&args.io, &output, OutputKind::Plaintext)
+    write_output(&args.io, &output, NewFile::Plaintext)
 }

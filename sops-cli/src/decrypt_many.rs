@@ -10,7 +10,10 @@
 //!   documents in argument order, converted to YAML as `--output-type yaml` would;
 //! - with `--output-dir DIR`, one file per input in its own format (or `--output-type`), at the
 //!   input's relative path under DIR (the file name alone for absolute paths or paths with
-//!   `..`), created 0600 in directories created 0700.
+//!   `..`), in directories created 0700. Each is a fresh 0600 file (an existing file there is
+//!   replaced, so a wider mode does not survive); a target that is one of the inputs, or that
+//!   exists and is not a regular file (a symlink, FIFO, device), is refused before anything is
+//!   written.
 //!
 //! Nothing is written unless every file decrypts; the first failure in argument order is
 //! reported with its file name and sops's exit code for it.
@@ -18,8 +21,9 @@
 use crate::cli::DecryptArgs;
 use crate::common::{decrypt_options, format_for, open_error, store_options};
 use crate::error::{codes, CliError};
-use crate::io::{read_input, replace_file_as, write_output, OutputKind};
+use crate::io::{read_input, write_output};
 use crate::keys::KeySources;
+use crate::write::{file_id, write_file, NewFile, Policy, Role, PRIVATE_MODE};
 use sops_core::tree::Tree;
 use sops_core::{decrypt_tree, unwrap_data_key, DataKey, Format, KeySource, Metadata};
 use sops_core::{Error, UnwrapCache};
@@ -102,7 +106,7 @@ pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), 
             };
             let output =
                 zeroize::Zeroizing::new(Format::Yaml.store_with(&options).emit_plain(&stream)?);
-            write_output(&args.io, &output, OutputKind::Plaintext)
+            write_output(&args.io, &output, NewFile::Plaintext)
         }
     }
 }
@@ -216,6 +220,7 @@ fn write_dir(
             ));
         }
     }
+    check_targets(&targets, loaded)?;
     let mut outputs = Vec::with_capacity(loaded.len());
     for file in loaded {
         let format = args
@@ -239,12 +244,37 @@ fn write_dir(
                 )
             })?;
         }
-        replace_file_as(target, output, OutputKind::Plaintext).map_err(|e| {
-            CliError::new(
-                codes::COULD_NOT_WRITE_OUTPUT,
-                format!("Could not write output file {}: {e}", target.display()),
-            )
-        })?;
+        write_file(target, output, Policy::Private(PRIVATE_MODE), Role::Other)?;
+    }
+    Ok(())
+}
+
+/// Refuses, before anything is written, a target that is one of the inputs (through any path,
+/// symlink or hard link: exit 8) or that exists and is not a regular file (a symlink, FIFO,
+/// device or directory: exit 3).
+fn check_targets(targets: &[PathBuf], loaded: &[Loaded]) -> Result<(), CliError> {
+    let inputs: std::collections::HashMap<_, &Path> = loaded
+        .iter()
+        .filter_map(|f| Some((file_id(&f.path)?, f.path.as_path())))
+        .collect();
+    for target in targets {
+        if let Some(input) = file_id(target).and_then(|id| inputs.get(&id)) {
+            crate::write::refuse_input(target, input)?;
+        }
+        match std::fs::symlink_metadata(target) {
+            Ok(meta) if !meta.file_type().is_file() => {
+                return Err(CliError::new(
+                    codes::COULD_NOT_WRITE_OUTPUT,
+                    format!(
+                        "Could not write output file {}: it exists and is not a regular file \
+                         (--output-dir writes only regular files); remove it or choose another \
+                         directory",
+                        target.display()
+                    ),
+                ))
+            }
+            _ => {}
+        }
     }
     Ok(())
 }

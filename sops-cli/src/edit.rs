@@ -7,6 +7,7 @@ use crate::common::{emit_encrypted, format_for, open_path, store_options};
 use crate::error::CliError;
 use crate::keys::{encrypt_options, load_config, KeySources};
 use crate::tempdir::PrivateDir;
+use crate::write::Role;
 use sha2::{Digest, Sha256};
 use sops_core::store::{Format, Store};
 use sops_core::tree::{Mapping, Node, Scalar, SeqItem, Sequence, Tree};
@@ -92,7 +93,13 @@ pub(crate) fn run(args: &EditArgs, config_path: Option<&Path>) -> Result<(), Cli
     }
     encrypt_tree_reusing(&mut tree, &mut metadata, &data_key, Some(&mut stash))?;
     drop(dir);
-    emit_encrypted(Some(&file), out_format, &options, &tree, &metadata)
+    emit_encrypted(
+        Some((&file, Role::InPlace)),
+        out_format,
+        &options,
+        &tree,
+        &metadata,
+    )
 }
 
 fn reload(

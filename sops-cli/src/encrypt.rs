@@ -3,8 +3,9 @@
 use crate::cli::EncryptArgs;
 use crate::common::store_options;
 use crate::error::CliError;
-use crate::io::{plan, read_input, write_output, OutputKind};
+use crate::io::{plan, read_input, write_output};
 use crate::keys::{encrypt_options, load_config, KeySources};
+use crate::write::NewFile;
 use sops_core::seal_tree;
 use std::path::{Path, PathBuf};
 
@@ -31,5 +32,5 @@ pub(crate) fn run(args: &EncryptArgs, config_path: Option<&Path>) -> Result<(), 
         &encrypt_options,
     )?;
     let output = out_store.emit_encrypted(&tree, &metadata)?;
-    write_output(&args.io, &output, OutputKind::Encrypted)
+    write_output(&args.io, &output, NewFile::Encrypted)
 }

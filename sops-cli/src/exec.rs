@@ -1,11 +1,15 @@
 //! `sops-rs exec-env` and `exec-file`: run a command with the secrets, never writing them to a
 //! regular file unless asked (`--no-fifo` writes a 0600 file in a private 0700 directory).
+//! `--user NAME` runs the command as that user (see `user.rs`): the file or FIFO is then the
+//! user's, and the private directory (still sops-rs's, so its entries cannot be swapped) lets
+//! the user's group through (0710).
 
 use crate::cli::{ExecEnvArgs, ExecFileArgs, OpenArgs};
 use crate::common::{decrypt_options, format_for, open_error, store_options};
 use crate::error::{codes, CliError};
 use crate::keys::KeySources;
 use crate::tempdir::PrivateDir;
+use crate::user::Account;
 use sops_core::open_tree;
 use sops_core::store::Format;
 use sops_core::tree::{MapItem, Node, Scalar, Tree};
@@ -101,6 +105,7 @@ const KILLED_BY_SIGNAL: i32 = 255;
 pub(crate) fn run_env(args: &ExecEnvArgs, config_path: Option<&Path>) -> Result<(), CliError> {
     let format = format_for(&args.file, args.input_type.as_deref());
     let tree = decrypt(&args.file, format, &args.open, config_path)?;
+    let account = args.user.as_deref().map(Account::switchable).transpose()?;
     let mut command = Command::new("/bin/sh");
     command.arg("-c").arg(&args.command);
     if args.pristine {
@@ -120,19 +125,36 @@ pub(crate) fn run_env(args: &ExecEnvArgs, config_path: Option<&Path>) -> Result<
         }
     }
     drop(tree);
+    if let Some(account) = &account {
+        // After the secrets, as sops 3.13.2: they win over secrets named HOME, USER, LOGNAME.
+        command.envs(account.env());
+    }
     #[cfg(unix)]
     if args.same_process {
         use std::os::unix::process::CommandExt;
+        if let Some(account) = &account {
+            account.become_on_this_thread()?;
+        }
         let err = command.exec();
         return Err(CliError::new(
             codes::GENERIC,
             format!("could not run the command: {err}"),
         ));
     }
-    let status = command
-        .status()
-        .map_err(|e| CliError::new(codes::GENERIC, format!("could not run the command: {e}")))?;
+    let status = run(&mut command, account.as_ref())?;
     exit_with(status)
+}
+
+/// Runs `command` and waits for it, as `account` when given.
+fn run(
+    command: &mut Command,
+    account: Option<&Account>,
+) -> Result<std::process::ExitStatus, CliError> {
+    let status = match account {
+        Some(account) => account.run_as(|| command.status())?,
+        None => command.status(),
+    };
+    status.map_err(|e| CliError::new(codes::GENERIC, format!("could not run the command: {e}")))
 }
 
 pub(crate) fn run_file(args: &ExecFileArgs, config_path: Option<&Path>) -> Result<(), CliError> {
@@ -145,12 +167,16 @@ pub(crate) fn run_file(args: &ExecFileArgs, config_path: Option<&Path>) -> Resul
     let tree = decrypt(&args.file, in_format, &args.open, config_path)?;
     let plaintext = out_format.store().emit_plain(&tree)?;
     drop(tree);
+    let account = args.user.as_deref().map(Account::switchable).transpose()?;
     let dir = PrivateDir::new().map_err(|e| {
         CliError::new(
             codes::COULD_NOT_WRITE_OUTPUT,
             format!("Could not create temporary directory: {e}"),
         )
     })?;
+    if let Some(account) = &account {
+        account.enter(dir.path())?;
+    }
     let name = Path::new(&args.filename)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -159,6 +185,9 @@ pub(crate) fn run_file(args: &ExecFileArgs, config_path: Option<&Path>) -> Resul
     let command_line = args.command.replace("{}", &path.to_string_lossy());
     let mut command = Command::new("/bin/sh");
     command.arg("-c").arg(&command_line);
+    if let Some(account) = &account {
+        command.envs(account.env());
+    }
     if args.no_fifo {
         dir.write_file(&name, &plaintext).map_err(|e| {
             CliError::new(
@@ -166,9 +195,10 @@ pub(crate) fn run_file(args: &ExecFileArgs, config_path: Option<&Path>) -> Resul
                 format!("Could not write temporary file: {e}"),
             )
         })?;
-        let status = command.status().map_err(|e| {
-            CliError::new(codes::GENERIC, format!("could not run the command: {e}"))
-        })?;
+        if let Some(account) = &account {
+            account.give(&path)?;
+        }
+        let status = run(&mut command, account.as_ref())?;
         drop(dir);
         return exit_with(status);
     }
@@ -189,6 +219,9 @@ pub(crate) fn run_file(args: &ExecFileArgs, config_path: Option<&Path>) -> Resul
             "could not create a FIFO; --no-fifo writes a regular file instead",
         ));
     }
+    if let Some(account) = &account {
+        account.give(&path)?;
+    }
     let fifo = path.clone();
     let writer = std::thread::spawn(move || {
         use std::io::Write;
@@ -197,9 +230,7 @@ pub(crate) fn run_file(args: &ExecFileArgs, config_path: Option<&Path>) -> Resul
             let _ = f.write_all(&plaintext);
         }
     });
-    let status = command
-        .status()
-        .map_err(|e| CliError::new(codes::GENERIC, format!("could not run the command: {e}")))?;
+    let status = run(&mut command, account.as_ref())?;
     if !writer.is_finished() {
         // The command never read the FIFO, or not all of it: read it ourselves so the writer
         // can finish.

@@ -5,6 +5,7 @@ use crate::cli::{GroupsAction, GroupsArgs, OpenArgs};
 use crate::common::{emit_encrypted, format_for, open_path, store_options};
 use crate::error::{codes, CliError};
 use crate::keys::{kms_entries, load_config, KeySources};
+use crate::write::Role;
 use sops_core::{wrap_data_key, KeyEntry};
 use std::path::Path;
 
@@ -90,7 +91,7 @@ pub(crate) fn run(args: &GroupsArgs, config_path: Option<&Path>) -> Result<(), C
     let encrypted = crate::io::read_input(Some(file))?;
     let (tree, _) = format.store_with(&options).load_encrypted(&encrypted)?;
     emit_encrypted(
-        in_place.then_some(file.as_path()),
+        in_place.then_some((file.as_path(), Role::InPlace)),
         format,
         &options,
         &tree,

@@ -321,14 +321,8 @@ fn decrypt(args: &[OsString], settings: &Settings) -> Result<(), CliError> {
         return Ok(());
     }
     if flags.contains(&"-i") {
-        return crate::io::replace_file_as(file, &data, crate::io::OutputKind::Plaintext).map_err(
-            |e| {
-                CliError::new(
-                    codes::COULD_NOT_WRITE_OUTPUT,
-                    format!("Could not write output file {}: {e}", file.display()),
-                )
-            },
-        );
+        use crate::write::{write_file, NewFile, Policy, Role};
+        return write_file(file, &data, Policy::Keep(NewFile::Plaintext), Role::InPlace);
     }
     let mut out = std::io::stdout().lock();
     out.write_all(&data).and_then(|_| out.flush()).map_err(|e| {

@@ -96,13 +96,11 @@ pub(crate) fn dec(file: &Path, settings: &Settings) -> Result<(), CliError> {
     settings.log(format_args!("Decrypting {}", file.display()));
     let data = crate::helm::decrypted(file, settings)?;
     let target = dec_name(file);
-    // A new .dec file is 0600 (helm-secrets left it 0644, world-readable).
-    crate::io::replace_file_as(&target, &data, crate::io::OutputKind::Plaintext).map_err(|e| {
-        CliError::new(
-            codes::COULD_NOT_WRITE_OUTPUT,
-            format!("Could not write output file {}: {e}", target.display()),
-        )
-    })
+    // The .dec file is always a fresh 0600 file (helm-secrets left it 0644, world-readable),
+    // never a symlink, FIFO or device, never the encrypted file itself.
+    crate::write::refuse_input(&target, file)?;
+    use crate::write::{write_file, Policy, Role, PRIVATE_MODE};
+    write_file(&target, &data, Policy::Private(PRIVATE_MODE), Role::Other)
 }
 
 pub(crate) fn enc(file: &Path, settings: &Settings) -> Result<(), CliError> {

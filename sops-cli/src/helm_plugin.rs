@@ -218,15 +218,15 @@ pub(crate) fn install(args: &[OsString]) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A fresh file with exactly `mode`, never written through a symlink planted there.
 fn write_file(path: &Path, content: &str, mode: u32) -> std::io::Result<()> {
-    std::fs::write(path, content)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
-    }
-    let _ = mode;
-    Ok(())
+    use crate::write::{write_raw, Policy, WriteError};
+    write_raw(path, content.as_bytes(), Policy::Private(mode)).map_err(|e| match e {
+        WriteError::Open(e) | WriteError::Write(e) => e,
+        WriteError::NotRegular(what) => {
+            std::io::Error::other(format!("it is {what}, not a regular file; remove it first"))
+        }
+    })
 }
 
 /// helm-secrets' plugins have the same names: helm refuses two plugins with one name.

@@ -1,9 +1,11 @@
 //! Reading the input (a file or stdin) and writing the output (stdout, `--output`, or the input
-//! file in place). Files are replaced atomically: a temporary file in the same directory,
-//! fsync, rename, the original mode kept, so a failed write leaves the original intact.
+//! file in place). Files are written by [`crate::write`]: a regular file is replaced atomically
+//! at its real path with its owner, group and mode kept; FIFOs, devices and hard-linked files
+//! are written through, as sops does.
 
 use crate::cli::IoArgs;
 use crate::error::{codes, CliError};
+use crate::write::{write_file, NewFile, Policy, Role};
 use sops_core::Format;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -85,29 +87,16 @@ pub(crate) fn read_input(path: Option<&Path>) -> Result<Vec<u8>, CliError> {
     }
 }
 
-/// What is being written, which decides the mode of a newly created `--output` file.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OutputKind {
-    /// Decrypted data: a new file gets mode 0600 (sops would use 0644 less the umask).
-    Plaintext,
-    /// An encrypted file: a new file gets 0666 less the umask, as sops does.
-    Encrypted,
-}
-
-/// Writes `data` where the flags say: in place, to `--output`, or to stdout.
-pub(crate) fn write_output(io: &IoArgs, data: &[u8], kind: OutputKind) -> Result<(), CliError> {
+/// Writes `data` where the flags say: in place, to `--output`, or to stdout. Files go through
+/// [`crate::write`]; `kind` decides the mode of a file that does not exist yet.
+pub(crate) fn write_output(io: &IoArgs, data: &[u8], kind: NewFile) -> Result<(), CliError> {
     let target = if io.in_place {
-        io.file.as_deref()
+        io.file.as_deref().map(|p| (p, Role::InPlace))
     } else {
-        io.output.as_deref()
+        io.output.as_deref().map(|p| (p, Role::Output))
     };
     match target {
-        Some(path) => replace_file_as(path, data, kind).map_err(|e| {
-            CliError::new(
-                codes::COULD_NOT_WRITE_OUTPUT,
-                format!("Could not write output file {}: {e}", path.display()),
-            )
-        }),
+        Some((path, role)) => write_file(path, data, Policy::Keep(kind), role),
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(data).and_then(|_| out.flush()).map_err(|e| {
@@ -118,54 +107,4 @@ pub(crate) fn write_output(io: &IoArgs, data: &[u8], kind: OutputKind) -> Result
             })
         }
     }
-}
-
-fn default_mode(kind: OutputKind) -> Option<std::fs::Permissions> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if kind == OutputKind::Encrypted {
-            return Some(std::fs::Permissions::from_mode(0o666 & !umask()));
-        }
-    }
-    let _ = kind;
-    None
-}
-
-/// The process umask, from `/proc/self/status` (Linux); 022 where it cannot be read.
-#[cfg(unix)]
-fn umask() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("Umask:"))?;
-            u32::from_str_radix(line.trim_start_matches("Umask:").trim(), 8).ok()
-        })
-        .unwrap_or(0o022)
-}
-
-/// Atomically replaces (or creates) `path` with `data`, keeping an existing file's mode; a
-/// newly created file's mode depends on what it holds (see [`OutputKind`]).
-pub(crate) fn replace_file_as(path: &Path, data: &[u8], kind: OutputKind) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mode = std::fs::metadata(path)
-        .ok()
-        .map(|m| m.permissions())
-        .or_else(|| default_mode(kind));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".sops-rs-")
-        .tempfile_in(&dir)?;
-    temp.write_all(data)?;
-    if let Some(perms) = mode {
-        temp.as_file().set_permissions(perms)?;
-    }
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }

@@ -12,6 +12,7 @@ mod encrypt;
 mod error;
 mod exec;
 mod extract;
+mod git_index;
 mod groups;
 mod hardening;
 mod helm;
@@ -29,6 +30,8 @@ mod rotate;
 mod setunset;
 mod tempdir;
 mod textconv;
+mod user;
+mod write;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};

@@ -5,6 +5,7 @@ use crate::cli::{RotateArgs, UpdateKeysArgs};
 use crate::common::{emit_encrypted, format_for, open_path, store_options};
 use crate::error::{codes, CliError};
 use crate::keys::{kms_entries, load_config, KeySources};
+use crate::write::Role;
 use sops_core::{encrypt_tree, wrap_data_key, DataKey, KeyEntry};
 use sops_keys::age::parse_recipients;
 use std::io::BufRead;
@@ -118,9 +119,9 @@ pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Resul
     }
     encrypt_tree(&mut opened.tree, &mut opened.metadata, &data_key)?;
     let target = if args.io.in_place {
-        Some(file.as_path())
+        Some((file.as_path(), Role::InPlace))
     } else {
-        args.io.output.as_deref()
+        args.io.output.as_deref().map(|p| (p, Role::Output))
     };
     emit_encrypted(target, out_format, &options, &opened.tree, &opened.metadata)
 }
@@ -253,7 +254,13 @@ fn update_file(
     let encrypted = crate::io::read_input(Some(file))?;
     let store = format.store_with(options);
     let (tree, _) = store.load_encrypted(&encrypted)?;
-    emit_encrypted(Some(file), format, options, &tree, &opened.metadata)?;
+    emit_encrypted(
+        Some((file, Role::InPlace)),
+        format,
+        options,
+        &tree,
+        &opened.metadata,
+    )?;
     eprintln!("File {} synced with new keys", absolute(file).display());
     Ok(())
 }

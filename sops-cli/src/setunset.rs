@@ -6,6 +6,7 @@ use crate::common::{emit_encrypted, format_for, open_path, store_options};
 use crate::error::{codes, CliError};
 use crate::extract::{parse_path, Step};
 use crate::keys::{load_config, KeySources};
+use crate::write::Role;
 use sops_core::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence};
 use sops_core::{encrypt_tree_reusing, SecretText};
 use std::io::Read;
@@ -189,7 +190,13 @@ fn change(
         &opened.data_key,
         Some(&mut opened.stash),
     )?;
-    emit_encrypted(Some(file), format, &options, &opened.tree, &opened.metadata)
+    emit_encrypted(
+        Some((file, Role::InPlace)),
+        format,
+        &options,
+        &opened.tree,
+        &opened.metadata,
+    )
 }
 
 pub(crate) fn run_set(args: &SetArgs, config_path: Option<&Path>) -> Result<(), CliError> {

@@ -1,13 +1,16 @@
 //! Tests of `ref+awssecrets://` and `ref+awsssm://` against a private `moto_server`: the
-//! secrets and parameters are made through the SDK in the test process, and the references
-//! are resolved in a child process whose only AWS settings are the environment variables
-//! (`AWS_ENDPOINT_URL`, or the per-service `AWS_ENDPOINT_URL_SECRETS_MANAGER` and
-//! `AWS_ENDPOINT_URL_SSM`, test credentials, `AWS_REGION`).
+//! secrets and parameters are made through the SDK, and the references are resolved with a
+//! [`RefEnv`] whose only AWS settings are the variables `AWS_ENDPOINT_URL` (or the
+//! per-service `AWS_ENDPOINT_URL_SECRETS_MANAGER` and `AWS_ENDPOINT_URL_SSM`), test
+//! credentials and `AWS_REGION`. Needs the feature `aws` and `moto_server` on PATH.
 
-use super::resolve_refs_in_yaml;
-use super::test_support::{data, is_child, Moto};
+mod support;
+
 use sops_core::store::Format;
 use sops_core::tree::{Mapping, Node, Scalar};
+use sops_refs::{RefEnv, Resolver};
+use support::data;
+use support::moto::Moto;
 
 const DB_PASSWORD: &str = "pw-from-secrets-manager";
 const API_KEY: &str = "api-key-from-ssm";
@@ -68,8 +71,9 @@ fn populate(moto: &Moto) -> String {
     arn
 }
 
-fn resolve(values: &str) -> Result<Mapping, String> {
-    let out = resolve_refs_in_yaml(values.as_bytes(), &data().join("values.yaml"))
+fn resolve(env: &RefEnv, values: &str) -> Result<Mapping, String> {
+    let out = Resolver::new(env)
+        .resolve_yaml(values.as_bytes(), &data().join("values.yaml"))
         .map_err(|e| e.to_string())?;
     let tree = Format::Yaml.store().load_plain(&out).expect("YAML out");
     Ok(tree.branches.into_iter().next().unwrap_or_default())
@@ -83,11 +87,22 @@ fn text<'m>(m: &'m Mapping, key: &str) -> &'m str {
 
 #[test]
 fn aws_references_resolve() {
-    let test = concat!(module_path!(), "::aws_references_resolve");
-    let body = || {
-        let arn = std::env::var("TEST_SECRET_ARN").expect("the ARN");
-        let m = resolve(&format!(
-            "password: ref+awssecrets://app/db#/password\n\
+    let moto = Moto::start();
+    let arn = populate(&moto);
+    // `config: …#/` asks for the parameter /app/config itself; give it one.
+    moto.setup("eu-west-3", |_, ssm| async move {
+        let put = ssm.put_parameter().name("/app/config").value("whole");
+        put.r#type(aws_sdk_ssm::types::ParameterType::String)
+            .send()
+            .await
+            .expect("PutParameter");
+    });
+    let env = moto.env();
+    {
+        let m = resolve(
+            &env,
+            &format!(
+                "password: ref+awssecrets://app/db#/password\n\
              port: ref+awssecrets://app/db#/port\n\
              user: ref+awssecrets://{arn}#/user\n\
              token: ref+awssecrets://plain-token\n\
@@ -100,7 +115,8 @@ fn aws_references_resolve() {
              firstName: ref+awsssm://app/config/name?version=1\n\
              virginia: ref+awsssm://other/region?region=us-east-1\n\
              header: Bearer ref+awsssm://app/api-key+;\n"
-        ))
+            ),
+        )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(text(&m, "password"), DB_PASSWORD);
         assert!(matches!(
@@ -119,33 +135,25 @@ fn aws_references_resolve() {
         assert_eq!(text(&m, "deep"), "two");
         assert_eq!(text(&m, "virginia"), "virginia");
         assert_eq!(text(&m, "header"), format!("Bearer {API_KEY};"));
-    };
-    if is_child(test) {
-        return body();
     }
-    let moto = Moto::start();
-    let arn = populate(&moto);
-    // `config: …#/` asks for the parameter /app/config itself; give it one.
-    moto.setup("eu-west-3", |_, ssm| async move {
-        let put = ssm.put_parameter().name("/app/config").value("whole");
-        put.r#type(aws_sdk_ssm::types::ParameterType::String)
-            .send()
-            .await
-            .expect("PutParameter");
-    });
-    let c = moto.child().env("TEST_SECRET_ARN", arn);
-    c.run(test, &[DB_PASSWORD, API_KEY], body);
 }
 
 #[test]
 fn per_service_endpoints_and_missing_secrets() {
-    let test = concat!(
-        module_path!(),
-        "::per_service_endpoints_and_missing_secrets"
-    );
-    let body = || {
-        let m = resolve("a: ref+awssecrets://app/db#/password\nb: ref+awsssm://app/api-key\n")
-            .unwrap_or_else(|e| panic!("{e}"));
+    let moto = Moto::start();
+    populate(&moto);
+    // The global endpoint goes nowhere; each service has its own.
+    let env = moto
+        .env()
+        .with("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .with("AWS_ENDPOINT_URL_SECRETS_MANAGER", &moto.endpoint)
+        .with("AWS_ENDPOINT_URL_SSM", &moto.endpoint);
+    {
+        let m = resolve(
+            &env,
+            "a: ref+awssecrets://app/db#/password\nb: ref+awsssm://app/api-key\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(text(&m, "a"), DB_PASSWORD);
         assert_eq!(text(&m, "b"), API_KEY);
         let cases = [
@@ -181,7 +189,7 @@ fn per_service_endpoints_and_missing_secrets() {
             ),
         ];
         for (values, reference, why) in cases {
-            let Err(message) = resolve(values) else {
+            let Err(message) = resolve(&env, values) else {
                 panic!("{values} resolved")
             };
             assert!(message.contains(reference), "{message}");
@@ -192,17 +200,5 @@ fn per_service_endpoints_and_missing_secrets() {
                 "{message}"
             );
         }
-    };
-    if is_child(test) {
-        return body();
     }
-    let moto = Moto::start();
-    populate(&moto);
-    // The global endpoint goes nowhere; each service has its own.
-    let c = moto
-        .child()
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", &moto.endpoint)
-        .env("AWS_ENDPOINT_URL_SSM", &moto.endpoint);
-    c.run(test, &[DB_PASSWORD, API_KEY], body);
 }

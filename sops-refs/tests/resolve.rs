@@ -1,14 +1,15 @@
 //! Tests of `ref+` references with the schemes that need no network (`sops`, `file`,
 //! `envsubst`, `echo`): every scheme, types of whole-scalar references, references inside
-//! longer strings, relative paths, the allow-list and the errors. Each runs in a child process
-//! with its own environment (see `refs_test_support.rs`), which also checks that no resolved
-//! secret reached a file.
+//! longer strings, relative paths, the allow-list and the errors. Each test hands the resolver
+//! its own [`RefEnv`] and key sources; the process environment is never read.
 
-use super::test_support::{age_key, child, data};
-use super::{allowed_schemes, resolve_ref, resolve_refs_in_yaml};
-use crate::error::CliError;
+mod support;
+
+use base64::Engine;
 use sops_core::store::Format;
 use sops_core::tree::{Mapping, Node, Scalar};
+use sops_refs::{RefEnv, RefError, Resolver};
+use support::{age_key, alice, data};
 
 /// A value of `credentials.yaml`, which is encrypted for age key `alice`.
 const SECRET: &str = "s3cr3t-from-sops";
@@ -18,28 +19,37 @@ fn load(bytes: &[u8]) -> Mapping {
     tree.branches.into_iter().next().unwrap_or_default()
 }
 
-/// `values` resolved as if it were `tests/data/refs/<name>`.
-fn resolve_as(values: &str, name: &str) -> (Mapping, String) {
-    let out = resolve_refs_in_yaml(values.as_bytes(), &data().join(name))
+/// `values` resolved with `env` and alice's key as if it were `tests/data/refs/<name>`.
+fn resolve_as(env: &RefEnv, values: &str, name: &str) -> (Mapping, String) {
+    let keys = alice();
+    let out = Resolver::new(env)
+        .with_keys(&keys)
+        .resolve_yaml(values.as_bytes(), &data().join(name))
         .unwrap_or_else(|e| panic!("resolving failed: {e}"));
     (load(&out), String::from_utf8(out).expect("UTF-8"))
 }
 
-fn resolve(values: &str) -> Mapping {
-    resolve_as(values, "values.yaml").0
+fn resolve(env: &RefEnv, values: &str) -> Mapping {
+    resolve_as(env, values, "values.yaml").0
 }
 
-fn fail(values: &str) -> CliError {
-    match resolve_refs_in_yaml(values.as_bytes(), &data().join("values.yaml")) {
+/// The error of resolving `values` with `resolver`, checked to name the file and hold no secret.
+fn fail_with(resolver: &Resolver<'_>, values: &str) -> RefError {
+    match resolver.resolve_yaml(values.as_bytes(), &data().join("values.yaml")) {
         Ok(out) => panic!("expected an error, got {}", String::from_utf8_lossy(&out)),
         Err(e) => {
-            assert_eq!(e.code, 1, "{e}");
             let message = e.to_string();
+            assert!(matches!(e, RefError::ValuesFile { .. }), "{message}");
             assert!(message.contains("values.yaml"), "{message}");
             assert!(!message.contains(SECRET), "{message}");
             e
         }
     }
+}
+
+fn fail(env: &RefEnv, values: &str) -> RefError {
+    let keys = alice();
+    fail_with(&Resolver::new(env).with_keys(&keys), values)
 }
 
 fn text<'m>(m: &'m Mapping, key: &str) -> &'m str {
@@ -55,16 +65,16 @@ fn scalar<'m>(m: &'m Mapping, key: &str) -> &'m Scalar {
     }
 }
 
+fn base64_std(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 #[test]
 fn every_local_scheme_resolves() {
-    let alice = age_key("alice");
-    let test = concat!(module_path!(), "::every_local_scheme_resolves");
-    let c = child()
-        .env("SOPS_AGE_KEY_FILE", alice)
-        .env("WHO", "ada")
-        .env("GREETING", "hi");
-    c.run(test, &[SECRET], || {
+    let env = RefEnv::new().with("WHO", "ada").with("GREETING", "hi");
+    {
         let m = resolve(
+            &env,
             "sops: ref+sops://credentials.yaml#/password\n\
              sopsWhole: ref+sops://credentials.yaml\n\
              file: ref+file://settings.yaml#/nested/key\n\
@@ -80,36 +90,31 @@ fn every_local_scheme_resolves() {
         assert_eq!(text(&m, "file"), "from-file");
         let cert = std::fs::read_to_string(data().join("cert.pem")).unwrap();
         assert_eq!(text(&m, "fileText"), cert);
-        assert_eq!(
-            text(&m, "fileBase64"),
-            super::local::base64_encode(cert.as_bytes())
-        );
+        assert_eq!(text(&m, "fileBase64"), base64_std(cert.as_bytes()));
         assert_eq!(text(&m, "fileJson"), "json-token");
         assert_eq!(text(&m, "env"), "ada");
         assert_eq!(text(&m, "envBraces"), "hi");
         assert_eq!(text(&m, "echo"), "plain/text");
         // `key_type=base64`: the encrypted file itself, base64url, in the reference.
         let encrypted = std::fs::read(data().join("credentials.yaml")).unwrap();
-        let inline = super::local::base64_encode(&encrypted)
-            .replace('+', "-")
-            .replace('/', "_");
+        let inline = base64_std(&encrypted).replace('+', "-").replace('/', "_");
         let values = format!(
             "a: ref+sops://{inline}?key_type=base64&format=yaml#/port\n\
              b: ref+sops://credentials.yaml?format=yaml\n"
         );
-        let m = resolve(&values);
+        let m = resolve(&env, &values);
         assert!(matches!(scalar(&m, "a"), Scalar::Int(5432)));
         assert!(text(&m, "b").contains(&format!("password: {SECRET}\n")));
-    });
+    }
 }
 
 #[test]
 fn whole_scalar_references_keep_their_type() {
-    let test = concat!(module_path!(), "::whole_scalar_references_keep_their_type");
-    child()
-        .env("SOPS_AGE_KEY_FILE", age_key("alice"))
-        .run(test, &[SECRET], || {
+    let env = RefEnv::new();
+    {
+        {
             let (m, out) = resolve_as(
+                &env,
                 "# a comment that stays\n\
              port: ref+sops://credentials.yaml#/port\n\
              enabled: ref+sops://credentials.yaml#/enabled\n\
@@ -153,20 +158,16 @@ fn whole_scalar_references_keep_their_type() {
             );
             assert!(out.contains("echoed: \"42\"\n"), "{out}");
             assert!(out.contains("    - list\n    - 7\n"), "{out}");
-        });
+        }
+    }
 }
 
 #[test]
 fn references_inside_longer_strings_become_text() {
-    let test = concat!(
-        module_path!(),
-        "::references_inside_longer_strings_become_text"
-    );
-    let c = child()
-        .env("SOPS_AGE_KEY_FILE", age_key("alice"))
-        .env("WHO", "ada");
-    c.run(test, &[SECRET], || {
+    let env = RefEnv::new().with("WHO", "ada");
+    {
         let m = resolve(
+            &env,
             "url: postgres://app:ref+sops://credentials.yaml#/password+@db:ref+sops://credentials.yaml#/port+/app\n\
              both: ref+echo://one+ and ref+echo://two\n\
              closed: ref+echo://xy+z\n\
@@ -175,26 +176,35 @@ fn references_inside_longer_strings_become_text() {
              flag: on=ref+file://settings.yaml#/debug\n\
              untouched: refs are ref+ not references\n",
         );
-        assert_eq!(text(&m, "url"), format!("postgres://app:{SECRET}@db:5432/app"));
+        assert_eq!(
+            text(&m, "url"),
+            format!("postgres://app:{SECRET}@db:5432/app")
+        );
         assert_eq!(text(&m, "both"), "one and two");
         assert_eq!(text(&m, "closed"), "xyz");
         assert_eq!(text(&m, "secret"), "ada");
         assert_eq!(text(&m, "nested"), "ada/p");
         assert_eq!(text(&m, "flag"), "on=false");
         assert_eq!(text(&m, "untouched"), "refs are ref+ not references");
-        let e = fail("dsn: \"x ref+sops://credentials.yaml#/db\"\n");
-        assert!(e.to_string().contains("cannot be part of a longer string"), "{e}");
-    });
+        let e = fail(&env, "dsn: \"x ref+sops://credentials.yaml#/db\"\n");
+        assert!(
+            e.to_string().contains("cannot be part of a longer string"),
+            "{e}"
+        );
+    }
 }
 
 #[test]
 fn relative_paths_start_at_the_values_file() {
-    let test = concat!(module_path!(), "::relative_paths_start_at_the_values_file");
-    child()
-        .env("SOPS_AGE_KEY_FILE", age_key("alice"))
-        .run(test, &[SECRET], || {
+    let env = RefEnv::new();
+    let keys = alice();
+    let resolver = Resolver::new(&env).with_keys(&keys);
+    {
+        {
             let path = data().join("sub/values.yaml");
-            let out = resolve_refs_in_yaml(&std::fs::read(&path).unwrap(), &path).unwrap();
+            let out = resolver
+                .resolve_yaml(&std::fs::read(&path).unwrap(), &path)
+                .unwrap();
             let m = load(&out);
             assert_eq!(text(&m, "fromParent"), "from-file");
             assert_eq!(text(&m, "password"), SECRET);
@@ -203,30 +213,37 @@ fn relative_paths_start_at_the_values_file() {
                 data().join("settings.yaml").display()
             );
             assert!(matches!(
-                scalar(&resolve(&absolute), "p"),
+                scalar(&resolve(&env, &absolute), "p"),
                 Scalar::Int(8080)
             ));
             // A JSON values file (by its suffix) comes back as YAML.
             let (m, _) = resolve_as(
+                &env,
                 r#"{"a": "ref+echo://xy", "n": ["ref+file://settings.yaml#/port"]}"#,
                 "v.json",
             );
             assert_eq!(text(&m, "a"), "xy");
-            let node = resolve_ref("ref+sops://credentials.yaml#/port", &data()).unwrap();
+            let node = resolver
+                .resolve_ref("ref+sops://credentials.yaml#/port", &data())
+                .unwrap();
             assert!(matches!(node, Node::Scalar(Scalar::Int(5432))));
-            assert!(resolve_ref("not a reference", &data()).is_err());
-        });
+            let e = resolver
+                .resolve_ref("not a reference", &data())
+                .unwrap_err();
+            assert_eq!(e.to_string(), "\"not a reference\" is not a ref+ reference");
+            let e = resolver
+                .resolve_ref("ref+file://nope.yaml#/x", &data())
+                .unwrap_err();
+            assert!(matches!(e, RefError::Unresolved { .. }), "{e}");
+        }
+    }
 }
 
 #[test]
 fn unresolvable_references_fail_and_name_the_reference() {
-    let test = concat!(
-        module_path!(),
-        "::unresolvable_references_fail_and_name_the_reference"
-    );
-    child()
-        .env("SOPS_AGE_KEY_FILE", age_key("alice"))
-        .run(test, &[SECRET], || {
+    let env = RefEnv::new();
+    {
+        {
             let cases = [
                 (
                     "a: ref+file://nope.yaml#/x\n",
@@ -270,56 +287,54 @@ fn unresolvable_references_fail_and_name_the_reference() {
                 ),
             ];
             for (values, reference, why) in cases {
-                let message = fail(values).to_string();
+                let message = fail(&env, values).to_string();
                 assert!(message.contains(reference), "{message}");
                 assert!(message.contains(why), "{message}");
             }
-        });
+        }
+    }
 }
 
 #[test]
 fn a_sops_reference_with_the_wrong_key_fails() {
-    let test = concat!(
-        module_path!(),
-        "::a_sops_reference_with_the_wrong_key_fails"
-    );
-    child()
-        .env("SOPS_AGE_KEY_FILE", age_key("bob"))
-        .run(test, &[SECRET], || {
-            let message = fail("password: ref+sops://credentials.yaml#/password\n").to_string();
+    let env = RefEnv::new();
+    let bob = support::TestKeys::age(&age_key("bob"));
+    {
+        {
+            let resolver = Resolver::new(&env).with_keys(&bob);
+            let values = "password: ref+sops://credentials.yaml#/password\n";
+            let message = fail_with(&resolver, values).to_string();
             assert!(
                 message.contains("ref+sops://credentials.yaml#/password"),
                 "{message}"
             );
             assert!(message.to_lowercase().contains("data key"), "{message}");
-        });
+        }
+    }
 }
 
 #[test]
 fn the_callers_keys_open_sops_references() {
-    let test = concat!(module_path!(), "::the_callers_keys_open_sops_references");
-    // No key in the environment: only the identity handed over opens the file.
-    child().run(test, &[SECRET], || {
-        let values = b"password: ref+sops://credentials.yaml#/password\n";
-        let path = data().join("values.yaml");
-        assert!(resolve_refs_in_yaml(values, &path).is_err());
-        let mut keys = crate::keys::KeySources::from_env();
-        let identity = std::fs::read_to_string(age_key("alice")).unwrap();
-        keys.age = sops_keys::age::AgeKeySource::from_identity_text(&identity).unwrap();
-        let out = super::resolve_refs_in_yaml_with_keys(values, &path, &keys).unwrap();
-        assert_eq!(text(&load(&out), "password"), SECRET);
-    });
+    // Without key sources, or with the wrong ones, the file stays closed.
+    let env = RefEnv::new();
+    let values = b"password: ref+sops://credentials.yaml#/password\n";
+    let path = data().join("values.yaml");
+    let e = Resolver::new(&env).resolve_yaml(values, &path).unwrap_err();
+    assert!(e.to_string().contains("no key sources"), "{e}");
+    let keys = alice();
+    let out = Resolver::new(&env)
+        .with_keys(&keys)
+        .resolve_yaml(values, &path)
+        .unwrap();
+    assert_eq!(text(&load(&out), "password"), SECRET);
 }
 
 #[test]
 fn the_allow_list_limits_the_schemes() {
-    let test = concat!(module_path!(), "::the_allow_list_limits_the_schemes");
-    let c = child()
-        .env("SOPS_AGE_KEY_FILE", age_key("alice"))
-        .env("SOPS_RS_REF_SCHEMES", "echo, file");
-    c.run(test, &[SECRET], || {
-        assert_eq!(text(&resolve("a: ref+echo://xy\n"), "a"), "xy");
-        let message = fail("a: ref+sops://credentials.yaml#/password\n").to_string();
+    let env = RefEnv::new().with("SOPS_RS_REF_SCHEMES", "echo, file");
+    {
+        assert_eq!(text(&resolve(&env, "a: ref+echo://xy\n"), "a"), "xy");
+        let message = fail(&env, "a: ref+sops://credentials.yaml#/password\n").to_string();
         assert!(
             message.contains("ref+sops://credentials.yaml#/password"),
             "{message}"
@@ -328,33 +343,28 @@ fn the_allow_list_limits_the_schemes() {
             message.contains("not allowed by SOPS_RS_REF_SCHEMES (allowed: echo, file)"),
             "{message}"
         );
-    });
-    assert_eq!(allowed_schemes(None).unwrap().len(), 6);
-    assert_eq!(allowed_schemes(Some(" ")).unwrap().len(), 6);
-    assert!(allowed_schemes(Some("none")).unwrap().is_empty());
-    assert_eq!(
-        allowed_schemes(Some("sops,awsssm")).unwrap(),
-        ["sops", "awsssm"]
-    );
-    assert!(allowed_schemes(Some("sops,vault"))
-        .unwrap_err()
-        .contains("\"vault\""));
+    }
+    let none = RefEnv::new().with("SOPS_RS_REF_SCHEMES", "none");
+    let message = fail(&none, "a: ref+echo://xy\n").to_string();
+    assert!(message.contains("(allowed: none)"), "{message}");
+    let bad = RefEnv::new().with("SOPS_RS_REF_SCHEMES", "sops,vault");
+    let message = fail(&bad, "a: ref+echo://xy\n").to_string();
+    assert!(message.contains("names \"vault\""), "{message}");
 }
 
 #[test]
 fn files_without_references_are_returned_unchanged() {
     let plain = "a:   1   # odd spacing\nb: 'quoted'\n";
-    let out = resolve_refs_in_yaml(plain.as_bytes(), &data().join("values.yaml")).unwrap();
+    let env = RefEnv::new();
+    let out = Resolver::new(&env)
+        .resolve_yaml(plain.as_bytes(), &data().join("values.yaml"))
+        .unwrap();
     assert_eq!(out, plain.as_bytes());
     // Keys and comments are not resolved.
-    let test = concat!(
-        module_path!(),
-        "::files_without_references_are_returned_unchanged"
-    );
-    child().run(test, &[], || {
+    {
         let values = "# see ref+echo://c\nref+echo://key: value\n";
-        let (m, out) = resolve_as(values, "values.yaml");
+        let (m, out) = resolve_as(&env, values, "values.yaml");
         assert_eq!(text(&m, "ref+echo://key"), "value");
         assert!(out.starts_with("# see ref+echo://c\n"), "{out}");
-    });
+    }
 }

@@ -98,44 +98,42 @@ fn aws_references_resolve() {
             .expect("PutParameter");
     });
     let env = moto.env();
-    {
-        let m = resolve(
-            &env,
-            &format!(
-                "password: ref+awssecrets://app/db#/password\n\
-             port: ref+awssecrets://app/db#/port\n\
-             user: ref+awssecrets://{arn}#/user\n\
-             token: ref+awssecrets://plain-token\n\
-             apiKey: ref+awsssm://app/api-key\n\
-             absolute: ref+awsssm:///app/api-key?region=eu-west-3\n\
-             config: ref+awsssm://app/config#/\n\
-             replicas: ref+awsssm://app/config#/replicas\n\
-             deep: ref+awsssm://app/config?recursive=true#/deep/level\n\
-             name: ref+awsssm://app/config/name\n\
-             firstName: ref+awsssm://app/config/name?version=1\n\
-             virginia: ref+awsssm://other/region?region=us-east-1\n\
-             header: Bearer ref+awsssm://app/api-key+;\n"
-            ),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(text(&m, "password"), DB_PASSWORD);
-        assert!(matches!(
-            m.get("port"),
-            Some(Node::Scalar(Scalar::Int(6543)))
-        ));
-        assert_eq!(text(&m, "user"), "admin");
-        assert_eq!(text(&m, "token"), "tok-123");
-        assert_eq!(text(&m, "apiKey"), API_KEY);
-        assert_eq!(text(&m, "absolute"), API_KEY);
-        // `#/` is no fragment: GetParameter of /app/config itself.
-        assert_eq!(text(&m, "config"), "whole");
-        assert_eq!(text(&m, "replicas"), "3");
-        assert_eq!(text(&m, "name"), "web-v2");
-        assert_eq!(text(&m, "firstName"), "web");
-        assert_eq!(text(&m, "deep"), "two");
-        assert_eq!(text(&m, "virginia"), "virginia");
-        assert_eq!(text(&m, "header"), format!("Bearer {API_KEY};"));
-    }
+    let m = resolve(
+        &env,
+        &format!(
+            "password: ref+awssecrets://app/db#/password\n\
+         port: ref+awssecrets://app/db#/port\n\
+         user: ref+awssecrets://{arn}#/user\n\
+         token: ref+awssecrets://plain-token\n\
+         apiKey: ref+awsssm://app/api-key\n\
+         absolute: ref+awsssm:///app/api-key?region=eu-west-3\n\
+         config: ref+awsssm://app/config#/\n\
+         replicas: ref+awsssm://app/config#/replicas\n\
+         deep: ref+awsssm://app/config?recursive=true#/deep/level\n\
+         name: ref+awsssm://app/config/name\n\
+         firstName: ref+awsssm://app/config/name?version=1\n\
+         virginia: ref+awsssm://other/region?region=us-east-1\n\
+         header: Bearer ref+awsssm://app/api-key+;\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(text(&m, "password"), DB_PASSWORD);
+    assert!(matches!(
+        m.get("port"),
+        Some(Node::Scalar(Scalar::Int(6543)))
+    ));
+    assert_eq!(text(&m, "user"), "admin");
+    assert_eq!(text(&m, "token"), "tok-123");
+    assert_eq!(text(&m, "apiKey"), API_KEY);
+    assert_eq!(text(&m, "absolute"), API_KEY);
+    // `#/` is no fragment: GetParameter of /app/config itself.
+    assert_eq!(text(&m, "config"), "whole");
+    assert_eq!(text(&m, "replicas"), "3");
+    assert_eq!(text(&m, "name"), "web-v2");
+    assert_eq!(text(&m, "firstName"), "web");
+    assert_eq!(text(&m, "deep"), "two");
+    assert_eq!(text(&m, "virginia"), "virginia");
+    assert_eq!(text(&m, "header"), format!("Bearer {API_KEY};"));
 }
 
 #[test]
@@ -148,57 +146,55 @@ fn per_service_endpoints_and_missing_secrets() {
         .with("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .with("AWS_ENDPOINT_URL_SECRETS_MANAGER", &moto.endpoint)
         .with("AWS_ENDPOINT_URL_SSM", &moto.endpoint);
-    {
-        let m = resolve(
-            &env,
-            "a: ref+awssecrets://app/db#/password\nb: ref+awsssm://app/api-key\n",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(text(&m, "a"), DB_PASSWORD);
-        assert_eq!(text(&m, "b"), API_KEY);
-        let cases = [
-            (
-                "x: ref+awssecrets://no/such#/k\n",
-                "ref+awssecrets://no/such#/k",
-                "ResourceNotFoundException",
-            ),
-            (
-                "x: ref+awsssm://no/such\n",
-                "ref+awsssm://no/such",
-                "ParameterNotFound",
-            ),
-            (
-                "x: ref+awsssm://no/such#/k\n",
-                "ref+awsssm://no/such#/k",
-                "no parameters found under /no/such",
-            ),
-            (
-                "x: ref+awssecrets://app/db#/nope\n",
-                "ref+awssecrets://app/db#/nope",
-                "no value found for key nope",
-            ),
-            (
-                "x: ref+awssecrets://plain-token#/k\n",
-                "ref+awssecrets://plain-token#/k",
-                "not a YAML mapping",
-            ),
-            (
-                "x: ref+awsssm://app/api-key?role_arn=arn:aws:iam::1:role/r\n",
-                "role_arn",
-                "not supported",
-            ),
-        ];
-        for (values, reference, why) in cases {
-            let Err(message) = resolve(&env, values) else {
-                panic!("{values} resolved")
-            };
-            assert!(message.contains(reference), "{message}");
-            assert!(message.contains(why), "{message}");
-            assert!(message.contains("values.yaml"), "{message}");
-            assert!(
-                !message.contains(DB_PASSWORD) && !message.contains(API_KEY),
-                "{message}"
-            );
-        }
+    let m = resolve(
+        &env,
+        "a: ref+awssecrets://app/db#/password\nb: ref+awsssm://app/api-key\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(text(&m, "a"), DB_PASSWORD);
+    assert_eq!(text(&m, "b"), API_KEY);
+    let cases = [
+        (
+            "x: ref+awssecrets://no/such#/k\n",
+            "ref+awssecrets://no/such#/k",
+            "ResourceNotFoundException",
+        ),
+        (
+            "x: ref+awsssm://no/such\n",
+            "ref+awsssm://no/such",
+            "ParameterNotFound",
+        ),
+        (
+            "x: ref+awsssm://no/such#/k\n",
+            "ref+awsssm://no/such#/k",
+            "no parameters found under /no/such",
+        ),
+        (
+            "x: ref+awssecrets://app/db#/nope\n",
+            "ref+awssecrets://app/db#/nope",
+            "no value found for key nope",
+        ),
+        (
+            "x: ref+awssecrets://plain-token#/k\n",
+            "ref+awssecrets://plain-token#/k",
+            "not a YAML mapping",
+        ),
+        (
+            "x: ref+awsssm://app/api-key?role_arn=arn:aws:iam::1:role/r\n",
+            "role_arn",
+            "not supported",
+        ),
+    ];
+    for (values, reference, why) in cases {
+        let Err(message) = resolve(&env, values) else {
+            panic!("{values} resolved")
+        };
+        assert!(message.contains(reference), "{message}");
+        assert!(message.contains(why), "{message}");
+        assert!(message.contains("values.yaml"), "{message}");
+        assert!(
+            !message.contains(DB_PASSWORD) && !message.contains(API_KEY),
+            "{message}"
+        );
     }
 }

@@ -22,11 +22,13 @@
 //! evaluation with a [`RefError`] naming the reference and the values file; resolved values
 //! never appear in messages.
 //!
-//! Nothing is read from the process environment: the caller hands over a [`RefEnv`] (the
-//! variables `SOPS_RS_REF_SCHEMES`, `VALS_<NAME>`, `envsubst://` and the AWS SDK read) and,
-//! for `ref+sops://`, the key sources to decrypt with ([`SopsKeys`]). Everything happens in memory: decrypted files and fetched
-//! secrets are not written anywhere, and the strings holding them are zeroized when dropped.
-
+//! The process environment is not read: the caller hands over a [`RefEnv`] (the variables
+//! `SOPS_RS_REF_SCHEMES`, `VALS_<NAME>`, `envsubst://` and the AWS settings read) and, for
+//! `ref+sops://`, the key sources to decrypt with ([`SopsKeys`]). (With the feature `aws`, the
+//! SDK's credential providers past the static keys and profile files, such as SSO, web
+//! identity or instance metadata, still read the process's.) Everything happens in memory:
+//! decrypted files and fetched secrets are not written anywhere, and the strings holding them
+//! are zeroized when dropped.
 //!
 //! ```
 //! use sops_refs::{RefEnv, Resolver};

@@ -23,17 +23,21 @@ pub(crate) fn stores_config(explicit: Option<&Path>) -> Result<Option<Config>, C
 pub(crate) fn decrypt_options(open: &OpenArgs) -> DecryptOptions {
     DecryptOptions {
         ignore_mac: open.ignore_mac,
-        decryption_order: open
-            .decryption_order
-            .as_deref()
-            .map(|s| {
-                s.split(',')
-                    .map(|t| t.trim().to_owned())
-                    .filter(|t| !t.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        decryption_order: comma_list(open.decryption_order.as_deref()),
     }
+}
+
+/// The trimmed, non-empty items of a comma-separated flag value (none when absent).
+pub(crate) fn comma_list(value: Option<&str>) -> Vec<String> {
+    value
+        .map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Store settings: `.sops.yaml`'s `stores:` section, then `--indent`.

@@ -4,37 +4,21 @@
 
 mod check;
 mod cli;
+mod cmd;
 mod common;
-mod decrypt;
-mod decrypt_many;
-mod edit;
-mod encrypt;
 mod error;
-mod exec;
-mod extract;
 mod git_index;
-mod groups;
 mod hardening;
 mod helm;
-mod helm_args;
-mod helm_handoff;
-mod helm_legacy;
-mod helm_paths;
-mod helm_plugin;
-mod helm_values;
-mod helm_wrapper;
 mod io;
 mod keys;
-mod refs;
-mod rotate;
-mod setunset;
 mod tempdir;
-mod textconv;
 mod user;
 mod write;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
+use cmd::{decrypt, edit, encrypt, exec, groups, rotate, setunset, textconv};
 use error::CliError;
 use std::io::Write;
 

@@ -7,7 +7,7 @@
 //! * the downloader URLs `secrets://`, `secrets+age-import://KEY?FILE`,
 //!   `secrets+gpg-import://KEY?FILE` and `secrets+literal://TEXT`.
 //!
-//! Nothing here touches the file system; see `helm_values` for reading and decrypting.
+//! Nothing here touches the file system; see `values` for reading and decrypting.
 
 use crate::error::{codes, CliError};
 

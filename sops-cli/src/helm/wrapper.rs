@@ -20,9 +20,9 @@
 //! Any error stops the run before helm starts.
 
 use crate::error::{codes, CliError};
-use crate::helm_args::{is_url, parse_item, parse_secrets_url, split_list, unescape_commas};
-use crate::helm_handoff::{Channels, Handoff};
-use crate::helm_values::{fetch, process, read_local, Settings};
+use crate::helm::args::{is_url, parse_item, parse_secrets_url, split_list, unescape_commas};
+use crate::helm::handoff::{Channels, Handoff};
+use crate::helm::values::{fetch, process, read_local, Settings};
 use crate::keys::KeySources;
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;

@@ -2,18 +2,27 @@
 //! process per file.
 //!
 //! * helm-secrets' global options (`-q`, `-b`, `-a`, `--ignore-missing-values`, …) come first,
-//!   with the same `HELM_SECRETS_*` variables (`helm_values::Settings`).
+//!   with the same `HELM_SECRETS_*` variables (`values::Settings`).
 //! * `encrypt [-i] FILE`, `decrypt [-i] [--terraform] FILE`, `edit FILE`, and the commands
 //!   helm-secrets 4.0 removed but scripts still call: `dec FILE` (writes `FILE.dec`), `enc
 //!   FILE` (encrypts `FILE.dec`, or `FILE`, into `FILE`), `view FILE` (prints), `clean DIR`
 //!   (removes the `.dec` files); plus `dir`, `help` and `--version`.
-//! * `install-plugin` and `downloader` (`helm_plugin`).
-//! * Anything else is a helm command line: the wrapper (`helm_wrapper`).
+//! * `install-plugin` and `downloader` (`plugin`).
+//! * Anything else is a helm command line: the wrapper (`wrapper`).
+
+mod args;
+mod handoff;
+mod legacy;
+mod paths;
+mod plugin;
+mod refs;
+mod values;
+mod wrapper;
 
 use crate::cli::{Cli, Command, HelmArgs};
 use crate::error::{codes, CliError};
-use crate::helm_args::is_true;
-use crate::helm_values::{backend_named, is_encrypted, process, read_local, Settings};
+use crate::helm::args::is_true;
+use crate::helm::values::{backend_named, is_encrypted, process, read_local, Settings};
 use clap::Parser;
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
@@ -59,12 +68,12 @@ pub(crate) fn run(args: &HelmArgs, config: Option<&Path>) -> Result<(), CliError
         "encrypt" => encrypt(tail, &settings),
         "decrypt" => decrypt(tail, &settings),
         "edit" => edit(tail, &settings),
-        "dec" => crate::helm_legacy::dec(one_file(tail, "dec")?, &settings),
-        "enc" => crate::helm_legacy::enc(one_file(tail, "enc")?, &settings),
-        "view" => crate::helm_legacy::view(one_file(tail, "view")?, &settings),
-        "clean" => crate::helm_legacy::clean(one_file(tail, "clean")?),
-        "install-plugin" => crate::helm_plugin::install(tail),
-        "downloader" => crate::helm_plugin::downloader(&settings, tail),
+        "dec" => crate::helm::legacy::dec(one_file(tail, "dec")?, &settings),
+        "enc" => crate::helm::legacy::enc(one_file(tail, "enc")?, &settings),
+        "view" => crate::helm::legacy::view(one_file(tail, "view")?, &settings),
+        "clean" => crate::helm::legacy::clean(one_file(tail, "clean")?),
+        "install-plugin" => crate::helm::plugin::install(tail),
+        "downloader" => crate::helm::plugin::downloader(&settings, tail),
         "dir" => match std::env::var_os("HELM_PLUGIN_DIR") {
             Some(dir) => {
                 println!("{}", Path::new(&dir).display());
@@ -85,7 +94,7 @@ pub(crate) fn run(args: &HelmArgs, config: Option<&Path>) -> Result<(), CliError
             "sops-rs has no post-renderer: --evaluate-templates is not supported; put ref+ references in values instead",
         )),
         _ => {
-            let code = crate::helm_wrapper::run(&settings, &rest)?;
+            let code = crate::helm::wrapper::run(&settings, &rest)?;
             if code != 0 {
                 crate::tempdir::cleanup_all();
                 std::process::exit(code);
@@ -260,7 +269,7 @@ fn encrypt(args: &[OsString], settings: &Settings) -> Result<(), CliError> {
     }
     argv.push(name.as_os_str());
     match sops_command(&argv)? {
-        Command::Encrypt(a) => crate::encrypt::run(&a, config.as_deref()),
+        Command::Encrypt(a) => crate::cmd::encrypt::run(&a, config.as_deref()),
         _ => unreachable!("parsed an encrypt command"),
     }
 }
@@ -277,7 +286,7 @@ fn edit(args: &[OsString], settings: &Settings) -> Result<(), CliError> {
         name.as_os_str(),
     ];
     match sops_command(&argv)? {
-        Command::Edit(a) => crate::edit::run(&a, config.as_deref()),
+        Command::Edit(a) => crate::cmd::edit::run(&a, config.as_deref()),
         _ => unreachable!("parsed an edit command"),
     }
 }
@@ -287,8 +296,8 @@ fn edit(args: &[OsString], settings: &Settings) -> Result<(), CliError> {
 pub(crate) fn decrypted(
     file: &Path,
     settings: &Settings,
-) -> Result<crate::helm_values::Plain, CliError> {
-    if crate::helm_args::is_url(&file.to_string_lossy()) {
+) -> Result<crate::helm::values::Plain, CliError> {
+    if crate::helm::args::is_url(&file.to_string_lossy()) {
         return Err(CliError::new(
             codes::GENERIC,
             format!("{}: sops-rs reads local files only", file.display()),
@@ -301,7 +310,7 @@ pub(crate) fn decrypted(
         ));
     };
     let backend = settings.backend;
-    if backend != crate::helm_args::Backend::Vals && !is_encrypted(&bytes) {
+    if backend != crate::helm::args::Backend::Vals && !is_encrypted(&bytes) {
         return Err(CliError::new(
             codes::GENERIC,
             format!("File is not encrypted: {}", file.display()),

@@ -11,8 +11,8 @@
 //! directory holds `bin/sops-rs-helm`, a two-line shell script that execs this binary.
 
 use crate::error::{codes, CliError};
-use crate::helm_args::{parse_secrets_url, SCHEMES};
-use crate::helm_values::{fetch, Settings};
+use crate::helm::args::{parse_secrets_url, SCHEMES};
+use crate::helm::values::{fetch, Settings};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -102,7 +102,7 @@ fn parse_install(args: &[OsString]) -> Result<Install, CliError> {
 
 /// Runs `helm ARGS` and returns its trimmed stdout.
 fn ask_helm(args: &[&str]) -> Result<String, CliError> {
-    let helm = crate::helm_wrapper::helm_program();
+    let helm = crate::helm::wrapper::helm_program();
     let out = std::process::Command::new(&helm)
         .args(args)
         .stderr(std::process::Stdio::inherit())

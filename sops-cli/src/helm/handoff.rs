@@ -1,5 +1,5 @@
 //! Handing plaintext values to helm, and running it: anonymous pipes named `/dev/fd/N`, named
-//! pipes (FIFOs) or 0600 files in a private 0700 directory (see `helm_wrapper` for when each
+//! pipes (FIFOs) or 0600 files in a private 0700 directory (see `wrapper` for when each
 //! is used).
 //!
 //! Pipes need the read end inherited by helm. std's `Command` closes every descriptor it did
@@ -11,7 +11,7 @@
 //! processes at that point, so no other child inherits a read end by accident.
 
 use crate::error::{codes, CliError};
-use crate::helm_values::Plain;
+use crate::helm::values::Plain;
 use crate::tempdir::PrivateDir;
 use std::ffi::{OsStr, OsString};
 use std::io::Write;

@@ -1,7 +1,7 @@
 //! `ref+` references to secret stores in Helm values files, as vals (helmfile/vals) writes
-//! them: `ref+<scheme>://path[?params][#/fragment][+]`.
+//! them: `ref+<scheme>://path[?params][#/fragment][+]`, resolved in memory.
 //!
-//! [`resolve_refs_in_yaml`] reads a values file (YAML, or JSON by its suffix), looks at every
+//! [`Resolver::resolve_yaml`] reads a values file (YAML, or JSON by its suffix), looks at every
 //! string value (keys and comments are left alone) and replaces references:
 //!
 //! * a string that is exactly one reference becomes the resolved value with its type: with a
@@ -15,105 +15,139 @@
 //! The result is written back as YAML by sops-core's store, comments and key order kept. A file
 //! without `ref+` anywhere is returned unchanged, byte for byte.
 //!
-//! Schemes: `sops`, `file`, `envsubst`, `echo` ([`local`]), `awssecrets` and
-//! `awsssm` ([`aws`]). `SOPS_RS_REF_SCHEMES` (a comma list, or `none`) narrows
+//! Schemes: `sops`, `file`, `envsubst`, `echo` (`local`), and with the cargo feature `aws`
+//! `awssecrets` and `awsssm` (`aws`). `SOPS_RS_REF_SCHEMES` (a comma list, or `none`) narrows
 //! which may be used; unset or empty allows them all. Any reference that cannot be resolved
 //! (unknown or disallowed scheme, missing file or key, provider error) fails the whole
-//! evaluation with an error naming the reference and the values file (exit code 1); resolved
-//! values never appear in messages. Everything happens in memory: decrypted files and fetched
-//! secrets are not written anywhere, and the strings holding them are zeroized when dropped.
+//! evaluation with a [`RefError`] naming the reference and the values file; resolved values
+//! never appear in messages.
+//!
+//! The process environment is not read: the caller hands over a [`RefEnv`] (the variables
+//! `SOPS_RS_REF_SCHEMES`, `VALS_<NAME>`, `envsubst://` and the AWS settings read) and, for
+//! `ref+sops://`, the key sources to decrypt with ([`SopsKeys`]). (With the feature `aws`, the
+//! SDK's credential providers past the static keys and profile files, such as SSO, web
+//! identity or instance metadata, still read the process's.) Everything happens in memory:
+//! decrypted files and fetched secrets are not written anywhere, and the strings holding them
+//! are zeroized when dropped.
+//!
+//! ```
+//! use sops_refs::{RefEnv, Resolver};
+//! use std::path::Path;
+//!
+//! let env = RefEnv::new().with("REPLICAS", "3");
+//! let values = b"name: ref+echo://web\nreplicas: ref+envsubst://$REPLICAS#/\n";
+//! let out = Resolver::new(&env).resolve_yaml(values, Path::new("values.yaml"))?;
+//! assert_eq!(String::from_utf8_lossy(&out), "name: web\nreplicas: \"3\"\n");
+//! # Ok::<(), sops_refs::RefError>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
-use crate::error::{codes, CliError};
-use crate::keys::KeySources;
+#[cfg(feature = "aws")]
 use aws::Aws;
-use parse::{find_nested, find_ref, may_contain_ref, navigate, Found, Ref, MAX_NESTING};
+use parse::{find_nested, find_ref, may_contain_ref, navigate, Found, Ref};
 use sops_core::store::Format;
 use sops_core::tree::{MapItem, Mapping, Node, Scalar, SeqItem};
 use sops_core::SecretText;
 use std::collections::HashMap;
 use std::path::Path;
 
-#[path = "refs_aws.rs"]
+#[cfg(feature = "aws")]
 mod aws;
-#[path = "refs_local.rs"]
+mod env;
+mod error;
+mod keys;
 mod local;
-#[path = "refs_parse.rs"]
 mod parse;
-#[cfg(test)]
-#[path = "refs_test_support.rs"]
-mod test_support;
-#[cfg(test)]
-#[path = "refs_tests.rs"]
-mod tests;
-#[cfg(test)]
-#[path = "refs_tests_aws.rs"]
-mod tests_aws;
 
-/// Every scheme sops-rs resolves.
-pub(crate) const SCHEMES: [&str; 6] = ["sops", "file", "envsubst", "echo", "awssecrets", "awsssm"];
+pub use env::RefEnv;
+pub use error::RefError;
+pub use keys::SopsKeys;
+pub use parse::MAX_NESTING;
+
+/// Every scheme this build resolves (`awssecrets` and `awsssm` with the feature `aws`).
+#[cfg(feature = "aws")]
+pub const SCHEMES: &[&str] = &["sops", "file", "envsubst", "echo", "awssecrets", "awsssm"];
+/// Every scheme this build resolves (`awssecrets` and `awsssm` with the feature `aws`).
+#[cfg(not(feature = "aws"))]
+pub const SCHEMES: &[&str] = &["sops", "file", "envsubst", "echo"];
 
 /// The environment variable that narrows the allowed schemes.
-pub(crate) const SCHEMES_ENV: &str = "SOPS_RS_REF_SCHEMES";
+pub const SCHEMES_ENV: &str = "SOPS_RS_REF_SCHEMES";
 
-/// Resolves every reference in the values file `bytes` read from `path` (relative `file` and
-/// `sops` paths are taken against its directory) and returns the file as YAML. `ref+sops://`
-/// files are opened with the keys of the environment, as `sops-rs decrypt` does.
-pub(crate) fn resolve_refs_in_yaml(bytes: &[u8], path: &Path) -> Result<Vec<u8>, CliError> {
-    resolve_with(bytes, path, None)
+/// Resolves references with one environment and, for `ref+sops://`, one set of key sources.
+/// Each call is one evaluation: a document fetched twice in it is fetched once, AWS clients
+/// are made once per region and profile.
+pub struct Resolver<'a> {
+    env: &'a RefEnv,
+    keys: Option<&'a dyn SopsKeys>,
 }
 
-/// [`resolve_refs_in_yaml`] with the caller's key sources for `ref+sops://` (e.g. with an
-/// identity the Helm plugin imported).
-#[cfg_attr(not(test), allow(dead_code))] // for the Helm path, which has its own KeySources
-pub(crate) fn resolve_refs_in_yaml_with_keys(
-    bytes: &[u8],
-    path: &Path,
-    keys: &KeySources,
-) -> Result<Vec<u8>, CliError> {
-    resolve_with(bytes, path, Some(keys))
-}
-
-fn resolve_with(bytes: &[u8], path: &Path, keys: Option<&KeySources>) -> Result<Vec<u8>, CliError> {
-    if !may_contain_ref(bytes) {
-        return Ok(bytes.to_vec());
+impl<'a> Resolver<'a> {
+    /// A resolver reading variables from `env` only. Without [`Resolver::with_keys`],
+    /// `ref+sops://` references fail ("no key sources").
+    pub fn new(env: &'a RefEnv) -> Self {
+        Resolver { env, keys: None }
     }
-    let fail = |why: String| {
-        CliError::new(
-            codes::GENERIC,
-            format!("values file {}: {why}", path.display()),
-        )
-    };
-    let format = match Format::from_path(path) {
-        Format::Json => Format::Json,
-        _ => Format::Yaml,
-    };
-    let mut tree = format
-        .store()
-        .load_plain(bytes)
-        .map_err(|e| fail(format!("cannot parse it to resolve ref+ references: {e}")))?;
-    let mut resolver = Resolver::new(base_dir(path));
-    resolver.given_keys = keys;
-    for branch in &mut tree.branches {
-        resolver.walk_mapping(branch).map_err(&fail)?;
-    }
-    Format::Yaml
-        .store()
-        .emit_plain(&tree)
-        .map_err(|e| fail(format!("cannot write it back: {e}")))
-}
 
-/// Resolves one reference (`ref+…` or `secretref+…`, the whole string) with relative paths
-/// taken against `base_dir`, keeping the resolved value's type.
-#[cfg_attr(not(test), allow(dead_code))] // for callers with a single reference (Helm wrapper)
-pub(crate) fn resolve_ref(uri: &str, base_dir: &Path) -> Result<Node, CliError> {
-    let mut resolver = Resolver::new(base_dir);
-    match resolver.resolve_scalar(uri) {
-        Ok(Some(node)) => Ok(node),
-        Ok(None) => Err(CliError::new(
-            codes::GENERIC,
-            format!("{uri:?} is not a ref+ reference"),
-        )),
-        Err(why) => Err(CliError::new(codes::GENERIC, why)),
+    /// This resolver, opening `ref+sops://` files with `keys`.
+    #[must_use]
+    pub fn with_keys(mut self, keys: &'a dyn SopsKeys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// Resolves every reference in the values file `bytes` read from `path` (relative `file`
+    /// and `sops` paths are taken against its directory; JSON by its suffix, else YAML) and
+    /// returns the file as YAML. Bytes without `ref+` anywhere come back unchanged.
+    pub fn resolve_yaml(&self, bytes: &[u8], path: &Path) -> Result<Vec<u8>, RefError> {
+        if !may_contain_ref(bytes) {
+            return Ok(bytes.to_vec());
+        }
+        let fail = |why: String| RefError::ValuesFile {
+            path: path.to_path_buf(),
+            why,
+        };
+        let format = match Format::from_path(path) {
+            Format::Json => Format::Json,
+            _ => Format::Yaml,
+        };
+        let mut tree = format
+            .store()
+            .load_plain(bytes)
+            .map_err(|e| fail(format!("cannot parse it to resolve ref+ references: {e}")))?;
+        let mut evaluation = self.evaluation(base_dir(path));
+        for branch in &mut tree.branches {
+            evaluation.walk_mapping(branch).map_err(&fail)?;
+        }
+        Format::Yaml
+            .store()
+            .emit_plain(&tree)
+            .map_err(|e| fail(format!("cannot write it back: {e}")))
+    }
+
+    /// Resolves one reference (`ref+…` or `secretref+…`, the whole string) with relative
+    /// paths taken against `base_dir`, keeping the resolved value's type.
+    pub fn resolve_ref(&self, uri: &str, base_dir: &Path) -> Result<Node, RefError> {
+        match self.evaluation(base_dir).resolve_scalar(uri) {
+            Ok(Some(node)) => Ok(node),
+            Ok(None) => Err(RefError::NotAReference {
+                text: uri.to_owned(),
+            }),
+            Err(why) => Err(RefError::Unresolved { why }),
+        }
+    }
+
+    fn evaluation(&self, base_dir: &'a Path) -> Evaluation<'a> {
+        Evaluation {
+            base_dir,
+            env: self.env,
+            allowed: None,
+            keys: self.keys,
+            #[cfg(feature = "aws")]
+            aws: Aws::default(),
+            cache: HashMap::new(),
+        }
     }
 }
 
@@ -131,29 +165,19 @@ enum Fetched {
     Document(Node),
 }
 
-/// The state of one evaluation: allowed schemes, keys and AWS clients made on first use, and
-/// what was fetched, by reference (without fragment).
-struct Resolver<'a> {
+/// The state of one evaluation: allowed schemes and AWS clients made on first use, and what
+/// was fetched, by reference (without fragment).
+struct Evaluation<'a> {
     base_dir: &'a Path,
+    env: &'a RefEnv,
     allowed: Option<Result<Vec<String>, String>>,
-    given_keys: Option<&'a KeySources>,
-    keys: Option<KeySources>,
+    keys: Option<&'a dyn SopsKeys>,
+    #[cfg(feature = "aws")]
     aws: Aws,
     cache: HashMap<(String, bool), Fetched>,
 }
 
-impl<'a> Resolver<'a> {
-    fn new(base_dir: &'a Path) -> Self {
-        Resolver {
-            base_dir,
-            allowed: None,
-            given_keys: None,
-            keys: None,
-            aws: Aws::default(),
-            cache: HashMap::new(),
-        }
-    }
-
+impl Evaluation<'_> {
     fn walk_mapping(&mut self, mapping: &mut Mapping) -> Result<(), String> {
         for item in &mut mapping.items {
             if let MapItem::Pair(_, value) = item {
@@ -277,29 +301,29 @@ impl<'a> Resolver<'a> {
     }
 
     fn fetch(&mut self, r: &Ref, document: bool) -> Result<Fetched, String> {
-        let base = self.base_dir;
-        if r.scheme == "sops" && self.given_keys.is_none() && self.keys.is_none() {
-            self.keys = Some(KeySources::from_env());
-        }
-        let keys = self.given_keys.or(self.keys.as_ref());
-        let keys = || keys.ok_or_else(|| "no key sources".to_owned());
+        let (base, env) = (self.base_dir, self.env);
+        let keys = || self.keys.ok_or_else(|| "no key sources".to_owned());
         let text = |t: SecretText| Fetched::Text(t);
         Ok(match (r.scheme.as_str(), document) {
             ("echo", false) => text(local::echo_string(r)),
             ("echo", true) => Fetched::Document(parse::echo_document(&r.path)?),
-            ("file", false) => text(local::file_string(base, r)?),
+            ("file", false) => text(local::file_string(base, r, env)?),
             ("file", true) => Fetched::Document(local::file_document(base, r)?),
-            ("envsubst", false) => text(local::envsubst_string(r)?),
-            ("envsubst", true) => Fetched::Document(local::envsubst_document(r)?),
-            ("sops", false) => text(local::sops_string(base, r, keys()?)?),
-            ("sops", true) => Fetched::Document(local::sops_document(base, r, keys()?)?),
-            ("awssecrets", false) => text(self.aws.secret_string(r)?),
+            ("envsubst", false) => text(local::envsubst_string(r, env)?),
+            ("envsubst", true) => Fetched::Document(local::envsubst_document(r, env)?),
+            ("sops", false) => text(local::sops_string(base, r, env, keys()?)?),
+            ("sops", true) => Fetched::Document(local::sops_document(base, r, env, keys()?)?),
+            #[cfg(feature = "aws")]
+            ("awssecrets", false) => text(self.aws.secret_string(r, env)?),
+            #[cfg(feature = "aws")]
             ("awssecrets", true) => {
-                let secret = self.aws.secret_string(r)?;
+                let secret = self.aws.secret_string(r, env)?;
                 Fetched::Document(local::parse_document(secret.as_bytes(), Format::Yaml)?)
             }
-            ("awsssm", false) => text(self.aws.parameter(r)?),
-            ("awsssm", true) => Fetched::Document(self.aws.parameter_document(r)?),
+            #[cfg(feature = "aws")]
+            ("awsssm", false) => text(self.aws.parameter(r, env)?),
+            #[cfg(feature = "aws")]
+            ("awsssm", true) => Fetched::Document(self.aws.parameter_document(r, env)?),
             (other, _) => {
                 return Err(format!(
                     "no provider for scheme {other:?} (sops-rs resolves {})",
@@ -313,7 +337,7 @@ impl<'a> Resolver<'a> {
     fn check_allowed(&mut self, scheme: &str) -> Result<(), String> {
         let allowed = self
             .allowed
-            .get_or_insert_with(|| allowed_schemes(std::env::var(SCHEMES_ENV).ok().as_deref()));
+            .get_or_insert_with(|| allowed_schemes(self.env.get(SCHEMES_ENV)));
         let list = allowed.as_ref().map_err(Clone::clone)?;
         if list.iter().any(|s| s == scheme) {
             return Ok(());
@@ -337,7 +361,7 @@ impl<'a> Resolver<'a> {
 
 /// The allowed schemes from `SOPS_RS_REF_SCHEMES`: all when unset or empty, none for `none`,
 /// else the comma list, which may only name schemes sops-rs resolves.
-pub(crate) fn allowed_schemes(value: Option<&str>) -> Result<Vec<String>, String> {
+fn allowed_schemes(value: Option<&str>) -> Result<Vec<String>, String> {
     let value = value.map(str::trim).unwrap_or_default();
     if value.is_empty() {
         return Ok(SCHEMES.iter().map(|s| (*s).to_owned()).collect());
@@ -380,5 +404,24 @@ fn scalar_text(node: &Node) -> Result<SecretText, String> {
             "it resolves to a {}, which cannot be part of a longer string",
             other.kind_name()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_allow_list_names_known_schemes() {
+        assert_eq!(allowed_schemes(None).unwrap().len(), SCHEMES.len());
+        assert_eq!(allowed_schemes(Some(" ")).unwrap().len(), SCHEMES.len());
+        assert!(allowed_schemes(Some("none")).unwrap().is_empty());
+        assert_eq!(
+            allowed_schemes(Some("sops, echo")).unwrap(),
+            ["sops", "echo"]
+        );
+        assert!(allowed_schemes(Some("sops,vault"))
+            .unwrap_err()
+            .contains("\"vault\""));
     }
 }

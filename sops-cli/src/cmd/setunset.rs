@@ -2,9 +2,9 @@
 //! place. The rest of the file keeps its ciphertext (same data key, IV stash).
 
 use crate::cli::{OpenArgs, SetArgs, UnsetArgs};
+use crate::cmd::extract::{parse_path, Step};
 use crate::common::{emit_encrypted, format_for, open_path, store_options};
 use crate::error::{codes, CliError};
-use crate::extract::{parse_path, Step};
 use crate::keys::{load_config, KeySources};
 use crate::write::Role;
 use sops_core::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence};

@@ -1,9 +1,9 @@
 //! `sops-rs decrypt`: open an encrypted file and print (or write) its plaintext.
 
 use crate::cli::DecryptArgs;
+use crate::cmd::extract::{lookup, parse_path};
 use crate::common::{decrypt_options, open_error, store_options};
 use crate::error::CliError;
-use crate::extract::{lookup, parse_path};
 use crate::io::{plan, read_input, write_output};
 use crate::keys::KeySources;
 use crate::write::NewFile;
@@ -12,8 +12,8 @@ use sops_core::tree::{Node, Scalar};
 use std::path::Path;
 
 pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), CliError> {
-    if crate::decrypt_many::wanted(args) {
-        return crate::decrypt_many::run(args, config_path);
+    if crate::cmd::decrypt_many::wanted(args) {
+        return crate::cmd::decrypt_many::run(args, config_path);
     }
     let plan = plan(&args.io, false)?;
     let extract = args.extract.as_deref().map(parse_path).transpose()?;

@@ -2,7 +2,7 @@
 //! `sops-rs updatekeys` (the same data key re-wrapped for the keys `.sops.yaml` now names).
 
 use crate::cli::{RotateArgs, UpdateKeysArgs};
-use crate::common::{emit_encrypted, format_for, open_path, store_options};
+use crate::common::{comma_list, emit_encrypted, format_for, open_path, store_options};
 use crate::error::{codes, CliError};
 use crate::keys::{kms_entries, load_config, KeySources};
 use crate::write::Role;
@@ -26,18 +26,6 @@ fn identity(entry: &KeyEntry) -> String {
     .find_map(|f| entry.field(f))
     .unwrap_or_default()
     .to_owned()
-}
-
-fn list(s: &Option<String>) -> Vec<String> {
-    s.as_deref()
-        .map(|l| {
-            l.split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Result<(), CliError> {
@@ -72,7 +60,7 @@ pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Resul
             added.push(e);
         }
     }
-    for fp in list(&args.changes.add_pgp) {
+    for fp in comma_list(args.changes.add_pgp.as_deref()) {
         let mut e = KeyEntry::new("pgp");
         e.set_field("fp", fp.replace(' ', ""));
         added.push(e);
@@ -82,9 +70,9 @@ pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Resul
     }
     metadata.key_groups[0].extend(added);
     let removed: Vec<String> = [
-        list(&args.changes.rm_age),
-        list(&args.changes.rm_pgp),
-        list(&args.changes.rm_kms),
+        comma_list(args.changes.rm_age.as_deref()),
+        comma_list(args.changes.rm_pgp.as_deref()),
+        comma_list(args.changes.rm_kms.as_deref()),
     ]
     .concat();
     for group in &mut metadata.key_groups {

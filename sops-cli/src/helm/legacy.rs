@@ -7,7 +7,7 @@
 
 use crate::cli::Command;
 use crate::error::{codes, CliError};
-use crate::helm_values::{is_encrypted, process, read_local, Settings};
+use crate::helm::values::{is_encrypted, process, read_local, Settings};
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -127,7 +127,7 @@ pub(crate) fn enc(file: &Path, settings: &Settings) -> Result<(), CliError> {
     argv.extend([OsStr::new("--filename-override"), name.as_os_str()]);
     argv.extend([OsStr::new("--output"), name.as_os_str(), source.as_os_str()]);
     match crate::helm::sops_command(&argv)? {
-        Command::Encrypt(a) => crate::encrypt::run(&a, config.as_deref())?,
+        Command::Encrypt(a) => crate::cmd::encrypt::run(&a, config.as_deref())?,
         _ => unreachable!("parsed an encrypt command"),
     }
     if source == name {

@@ -1,9 +1,13 @@
 //! `ref+awssecrets://` (Secrets Manager `GetSecretValue`) and `ref+awsssm://` (SSM
 //! `GetParameter` with decryption, `GetParametersByPath` for a fragment), on the KMS backend's
-//! SDK stack (`sops_keys::aws_sdk_config`: the default credential chain, hyper with rustls on
-//! ring).
+//! SDK stack (`sops_keys::aws_http_client`: hyper with rustls on ring) and the SDK's default
+//! chain, with what the chain would read from the process environment taken from the
+//! caller's [`RefEnv`] instead: `AWS_REGION` (or `AWS_DEFAULT_REGION`), `AWS_PROFILE`,
+//! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, `AWS_CONFIG_FILE` and
+//! `AWS_SHARED_CREDENTIALS_FILE`, and the endpoints below. (Credential sources further down the
+//! chain, such as SSO, web identity or instance metadata, still read the process's.)
 //!
-//! Parameters, as vals reads them (each falls back to `VALS_<NAME>` in the environment):
+//! Parameters, as vals reads them (each falls back to `VALS_<NAME>` in the [`RefEnv`]):
 //! `region` (else the region of an ARN, else the SDK's chain: `AWS_REGION`, the profile…) and
 //! `profile` for both; `version_stage` and `version_id` for secrets; `version`, `mode`
 //! (`singleparam` reads one parameter's value as a YAML document for a fragment, instead of
@@ -14,7 +18,9 @@
 //! Every call runs on a current-thread tokio runtime made on first use (on a helper thread when
 //! the caller is itself inside a runtime) and is bounded by [`TIMEOUT`].
 
-use super::parse::Ref;
+use crate::env::RefEnv;
+use crate::parse::Ref;
+use aws_sdk_ssm::config::{BehaviorVersion, Credentials, Region};
 use sops_core::tree::{Mapping, Node};
 use sops_core::SecretText;
 use std::collections::HashMap;
@@ -48,15 +54,15 @@ impl Drop for Aws {
 
 impl Aws {
     /// The secret's string (or its binary value, if UTF-8).
-    pub(crate) fn secret_string(&mut self, r: &Ref) -> Result<SecretText, String> {
-        refuse_role(r)?;
-        let region = r.param("region").or_else(|| region_of_arn(&r.path));
-        let client = self.clients(region, r.param("profile"))?.secrets;
+    pub(crate) fn secret_string(&mut self, r: &Ref, env: &RefEnv) -> Result<SecretText, String> {
+        refuse_role(r, env)?;
+        let region = r.param("region", env).or_else(|| region_of_arn(&r.path));
+        let client = self.clients(env, region, r.param("profile", env))?.secrets;
         let request = client
             .get_secret_value()
             .secret_id(&r.path)
-            .set_version_stage(r.param("version_stage"))
-            .set_version_id(r.param("version_id"));
+            .set_version_stage(r.param("version_stage", env))
+            .set_version_id(r.param("version_id", env));
         let mut output = self
             .run(request.send())?
             .map_err(|e| format!("get secret value: {}", describe(&e)))?;
@@ -76,16 +82,18 @@ impl Aws {
 
     /// The parameter's value (`/` put in front of a relative name, as vals does), version
     /// `?version=N` if given.
-    pub(crate) fn parameter(&mut self, r: &Ref) -> Result<SecretText, String> {
-        refuse_role(r)?;
+    pub(crate) fn parameter(&mut self, r: &Ref, env: &RefEnv) -> Result<SecretText, String> {
+        refuse_role(r, env)?;
         let mut name = parameter_name(&r.path);
-        if let Some(version) = r.param("version") {
+        if let Some(version) = r.param("version", env) {
             version
                 .parse::<u64>()
                 .map_err(|_| format!("version {version:?} is not a number"))?;
             name = format!("{name}:{version}");
         }
-        let client = self.clients(r.param("region"), r.param("profile"))?.ssm;
+        let client = self
+            .clients(env, r.param("region", env), r.param("profile", env))?
+            .ssm;
         let request = client.get_parameter().name(name).with_decryption(true);
         let output = self
             .run(request.send())?
@@ -100,15 +108,17 @@ impl Aws {
     /// The document a fragment selects from: with `mode=singleparam` the parameter's value as
     /// YAML, else every parameter under the path as a tree (`/p/a/b` is `a: {b: …}` for path
     /// `/p`), `recursive=true` for more than one level.
-    pub(crate) fn parameter_document(&mut self, r: &Ref) -> Result<Node, String> {
-        if r.param("mode").as_deref() == Some("singleparam") {
-            let text = self.parameter(r)?;
-            return super::local::parse_document(text.as_bytes(), sops_core::store::Format::Yaml);
+    pub(crate) fn parameter_document(&mut self, r: &Ref, env: &RefEnv) -> Result<Node, String> {
+        if r.param("mode", env).as_deref() == Some("singleparam") {
+            let text = self.parameter(r, env)?;
+            return crate::local::parse_document(text.as_bytes(), sops_core::store::Format::Yaml);
         }
-        refuse_role(r)?;
+        refuse_role(r, env)?;
         let path = parameter_name(&r.path);
-        let recursive = r.param("recursive").as_deref() == Some("true");
-        let client = self.clients(r.param("region"), r.param("profile"))?.ssm;
+        let recursive = r.param("recursive", env).as_deref() == Some("true");
+        let client = self
+            .clients(env, r.param("region", env), r.param("profile", env))?
+            .ssm;
         let mut root = Mapping::default();
         let mut found = false;
         let mut token = None;
@@ -147,6 +157,7 @@ impl Aws {
     /// The clients for `region` and `profile`, their configuration loaded once.
     fn clients(
         &mut self,
+        env: &RefEnv,
         region: Option<String>,
         profile: Option<String>,
     ) -> Result<Clients, String> {
@@ -155,15 +166,23 @@ impl Aws {
             return Ok(clients.clone());
         }
         let (region, profile) = (key.0.as_deref(), key.1.as_deref());
-        let config = self.run(sops_keys::aws_sdk_config(region, profile))?;
+        let config = self.run(sdk_config(env, region, profile))?;
         if config.region().is_none() {
             return Err(
                 "no AWS region: add ?region=… to the reference or set AWS_REGION".to_owned(),
             );
         }
+        let mut secrets = aws_sdk_secretsmanager::config::Builder::from(&config);
+        if let Some(url) = env.non_empty("AWS_ENDPOINT_URL_SECRETS_MANAGER") {
+            secrets = secrets.endpoint_url(url);
+        }
+        let mut ssm = aws_sdk_ssm::config::Builder::from(&config);
+        if let Some(url) = env.non_empty("AWS_ENDPOINT_URL_SSM") {
+            ssm = ssm.endpoint_url(url);
+        }
         let clients = Clients {
-            secrets: aws_sdk_secretsmanager::Client::new(&config),
-            ssm: aws_sdk_ssm::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::from_conf(secrets.build()),
+            ssm: aws_sdk_ssm::Client::from_conf(ssm.build()),
         };
         self.clients.insert(key.clone(), clients.clone());
         Ok(clients)
@@ -194,6 +213,77 @@ impl Aws {
     }
 }
 
+/// The SDK configuration for `region` and `profile` (from the reference, else from `env`):
+/// the default chain on [`sops_keys::aws_http_client`], given the credentials, profile files
+/// and global endpoint `env` names.
+async fn sdk_config(
+    env: &RefEnv,
+    region: Option<&str>,
+    profile: Option<&str>,
+) -> aws_config::SdkConfig {
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).http_client(sops_keys::aws_http_client());
+    let region = region
+        .or_else(|| env.non_empty("AWS_REGION"))
+        .or_else(|| env.non_empty("AWS_DEFAULT_REGION"));
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_owned()));
+    }
+    if let Some(profile) = profile.or_else(|| env.non_empty("AWS_PROFILE")) {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(files) = profile_files(env) {
+        loader = loader.profile_files(files);
+    }
+    if let Some(credentials) = env_credentials(env) {
+        loader = loader.credentials_provider(credentials);
+    }
+    if let Some(url) = env.non_empty("AWS_ENDPOINT_URL") {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+/// The static credentials of `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (with
+/// `AWS_SESSION_TOKEN`), as the chain's environment provider reads them.
+fn env_credentials(env: &RefEnv) -> Option<Credentials> {
+    let id = env
+        .non_empty("AWS_ACCESS_KEY_ID")
+        .or_else(|| env.non_empty("AWS_ACCESS_KEY"))?;
+    let secret = env
+        .non_empty("AWS_SECRET_ACCESS_KEY")
+        .or_else(|| env.non_empty("AWS_SECRET_KEY"))?;
+    let token = env.non_empty("AWS_SESSION_TOKEN").map(str::to_owned);
+    Some(Credentials::new(id, secret, token, None, "Environment"))
+}
+
+/// The profile files `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` name (a missing one
+/// counts as empty, as the SDK treats it); `None` when neither is set.
+fn profile_files(env: &RefEnv) -> Option<aws_runtime::env_config::file::EnvConfigFiles> {
+    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+    let config = env.non_empty("AWS_CONFIG_FILE");
+    let credentials = env.non_empty("AWS_SHARED_CREDENTIALS_FILE");
+    if config.is_none() && credentials.is_none() {
+        return None;
+    }
+    let mut files = EnvConfigFiles::builder()
+        .include_default_config_file(config.is_none())
+        .include_default_credentials_file(credentials.is_none());
+    for (kind, path) in [
+        (EnvConfigFileKind::Config, config),
+        (EnvConfigFileKind::Credentials, credentials),
+    ] {
+        match path {
+            Some(path) if std::path::Path::new(path).exists() => {
+                files = files.with_file(kind, path);
+            }
+            Some(_) => files = files.with_contents(kind, ""),
+            None => {}
+        }
+    }
+    Some(files.build())
+}
+
 /// A parameter name with a leading `/`, as vals sends it.
 fn parameter_name(path: &str) -> String {
     if path.is_empty() || path.starts_with('/') {
@@ -203,8 +293,8 @@ fn parameter_name(path: &str) -> String {
     }
 }
 
-fn refuse_role(r: &Ref) -> Result<(), String> {
-    match r.param("role_arn") {
+fn refuse_role(r: &Ref, env: &RefEnv) -> Result<(), String> {
+    match r.param("role_arn", env) {
         Some(_) => Err(
             "the role_arn parameter is not supported by sops-rs; assume the role \
                         before running (AWS_PROFILE with role_arn in ~/.aws/config)"

@@ -6,11 +6,12 @@
 //! nulls, timestamps, mappings and sequences keep their types.
 //!
 //! Relative paths (`file`, `sops`) are taken against the directory of the values file (vals
-//! uses the process's working directory). `sops` decrypts in memory with the same key sources
-//! as `sops-rs decrypt`; no plaintext is written anywhere.
+//! uses the process's working directory). `sops` decrypts in memory with the caller's key
+//! sources ([`SopsKeys`]); no plaintext is written anywhere.
 
-use super::parse::Ref;
-use crate::keys::KeySources;
+use crate::env::RefEnv;
+use crate::keys::SopsKeys;
+use crate::parse::Ref;
 use sops_core::store::Format;
 use sops_core::tree::{Node, Tree};
 use sops_core::{open_tree, DecryptOptions, SecretText};
@@ -31,10 +32,10 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// `file://path[?encode=raw|base64]`: the file's text, or its bytes in base64.
-pub(crate) fn file_string(base_dir: &Path, r: &Ref) -> Result<SecretText, String> {
+pub(crate) fn file_string(base_dir: &Path, r: &Ref, env: &RefEnv) -> Result<SecretText, String> {
     let path = file_path(base_dir, r);
     let bytes = zeroize::Zeroizing::new(read(&path)?);
-    match r.param("encode").as_deref().unwrap_or("raw") {
+    match r.param("encode", env).as_deref().unwrap_or("raw") {
         "raw" => match std::str::from_utf8(&bytes) {
             Ok(text) => Ok(SecretText::new(text)),
             Err(_) => Err(format!(
@@ -62,14 +63,14 @@ pub(crate) fn file_document(base_dir: &Path, r: &Ref) -> Result<Node, String> {
 
 /// `envsubst://…`: the text with `$VAR`, `${VAR}`, `${VAR:-default}` (and `-`, `=`, `:=`)
 /// expanded, trailing slashes and surrounding spaces removed.
-pub(crate) fn envsubst_string(r: &Ref) -> Result<SecretText, String> {
+pub(crate) fn envsubst_string(r: &Ref, env: &RefEnv) -> Result<SecretText, String> {
     let text = r.path.trim_end_matches('/').trim();
-    expand_env(text, &|name| std::env::var(name).ok())
+    expand_env(text, &|name| env.get(name).map(str::to_owned))
 }
 
 /// `envsubst://…#/k`: the expanded text read as a YAML mapping.
-pub(crate) fn envsubst_document(r: &Ref) -> Result<Node, String> {
-    let text = envsubst_string(r)?;
+pub(crate) fn envsubst_document(r: &Ref, env: &RefEnv) -> Result<Node, String> {
+    let text = envsubst_string(r, env)?;
     parse_document(text.as_bytes(), Format::Yaml)
 }
 
@@ -130,8 +131,13 @@ pub(crate) fn expand_env(
 
 /// The decrypted tree of `sops://path[?format=…&key_type=filepath|base64]`, and the format it
 /// is written in when the whole file is asked for.
-fn sops_open(base_dir: &Path, r: &Ref, keys: &KeySources) -> Result<(Tree, Format), String> {
-    let (input, named) = match r.param("key_type").as_deref().unwrap_or("filepath") {
+fn sops_open(
+    base_dir: &Path,
+    r: &Ref,
+    env: &RefEnv,
+    keys: &dyn SopsKeys,
+) -> Result<(Tree, Format), String> {
+    let (input, named) = match r.param("key_type", env).as_deref().unwrap_or("filepath") {
         "filepath" => {
             let path = base_dir.join(&r.path);
             (read(&path)?, Format::from_path(&path))
@@ -146,15 +152,15 @@ fn sops_open(base_dir: &Path, r: &Ref, keys: &KeySources) -> Result<(Tree, Forma
             ))
         }
     };
-    let format = match r.param("format") {
+    let format = match r.param("format", env) {
         Some(name) => Format::from_name(&name).ok_or(format!("unknown format {name:?}"))?,
         None if named == Format::Binary && !r.fragment.is_empty() => Format::Yaml,
         None => named,
     };
     let store = format.store();
     let options = DecryptOptions::default();
-    let (tree, _) = open_tree(&input, store.as_ref(), &keys.as_list(), &options)
-        .map_err(|e| crate::common::open_error(keys, e).to_string())?;
+    let (tree, _) = open_tree(&input, store.as_ref(), &keys.key_sources(), &options)
+        .map_err(|e| keys.explain(e))?;
     Ok((tree, format))
 }
 
@@ -162,9 +168,10 @@ fn sops_open(base_dir: &Path, r: &Ref, keys: &KeySources) -> Result<(Tree, Forma
 pub(crate) fn sops_string(
     base_dir: &Path,
     r: &Ref,
-    keys: &KeySources,
+    env: &RefEnv,
+    keys: &dyn SopsKeys,
 ) -> Result<SecretText, String> {
-    let (tree, format) = sops_open(base_dir, r, keys)?;
+    let (tree, format) = sops_open(base_dir, r, env, keys)?;
     let bytes = zeroize::Zeroizing::new(
         format
             .store()
@@ -178,8 +185,13 @@ pub(crate) fn sops_string(
 }
 
 /// `sops://path#/k`: the decrypted tree's first document.
-pub(crate) fn sops_document(base_dir: &Path, r: &Ref, keys: &KeySources) -> Result<Node, String> {
-    let (tree, _) = sops_open(base_dir, r, keys)?;
+pub(crate) fn sops_document(
+    base_dir: &Path,
+    r: &Ref,
+    env: &RefEnv,
+    keys: &dyn SopsKeys,
+) -> Result<Node, String> {
+    let (tree, _) = sops_open(base_dir, r, env, keys)?;
     Ok(Node::Mapping(
         tree.branches.into_iter().next().unwrap_or_default(),
     ))
@@ -204,7 +216,7 @@ pub(crate) fn parse_document(bytes: &[u8], format: Format) -> Result<Node, Strin
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Standard base64 with padding.
-pub(crate) fn base64_encode(bytes: &[u8]) -> String {
+fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = chunk

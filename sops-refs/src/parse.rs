@@ -14,13 +14,14 @@
 //! name wins). The fragment is a `/`-separated key path, its leading `/` optional; an empty one
 //! means no fragment.
 
+use crate::env::RefEnv;
 use regex::Regex;
 use sops_core::tree::{MapItem, Mapping, Node, SeqItem};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// How deep nested references (`ref+echo://ref+envsubst://$X/p`) may go, as in vals.
-pub(crate) const MAX_NESTING: usize = 10;
+pub const MAX_NESTING: usize = 10;
 
 /// vals' `DefaultRefRegexp`.
 fn ref_regex() -> &'static Regex {
@@ -137,11 +138,14 @@ impl Ref {
 
     /// A query parameter, else `VALS_<NAME>` from the environment (as vals falls back), else
     /// `None`; empty values count as absent.
-    pub(crate) fn param(&self, name: &str) -> Option<String> {
+    pub(crate) fn param(&self, name: &str, env: &RefEnv) -> Option<String> {
         self.query
             .get(name)
             .cloned()
-            .or_else(|| std::env::var(format!("VALS_{}", name.to_uppercase())).ok())
+            .or_else(|| {
+                env.get(&format!("VALS_{}", name.to_uppercase()))
+                    .map(str::to_owned)
+            })
             .filter(|v| !v.is_empty())
     }
 

@@ -7,8 +7,8 @@
 //! business (a pipe to helm, or stdout for the downloader).
 
 use crate::error::{codes, CliError};
-use crate::helm_args::{is_true, is_url, AllowedBackends, Backend, Scheme, SecretsUrl};
-use crate::helm_paths::PathPolicy;
+use crate::helm::args::{is_true, is_url, AllowedBackends, Backend, Scheme, SecretsUrl};
+use crate::helm::paths::PathPolicy;
 use crate::keys::KeySources;
 use sops_core::store::Format;
 use sops_core::tree::{Mapping, Node, Tree};
@@ -215,7 +215,7 @@ pub(crate) fn process(
         out.changed = true;
     }
     if (refs || backend == Backend::Vals) && contains(&out.data, b"ref+") {
-        let resolved = crate::refs::resolve_refs_in_yaml(&out.data, path).map_err(|e| {
+        let resolved = crate::helm::refs::resolve_refs_in_yaml(&out.data, path).map_err(|e| {
             CliError::new(
                 e.code,
                 format!(
@@ -281,7 +281,7 @@ pub(crate) fn fetch(url: &SecretsUrl, refs: bool, settings: &Settings) -> Result
                 return Err(CliError::new(codes::GENERIC, format!("{name}:// is not allowed in this context!")));
             }
             let key = url.key.as_deref().unwrap_or_default();
-            let key = crate::helm_paths::check_key_location(key, &settings.key_prefix)?;
+            let key = crate::helm::paths::check_key_location(key, &settings.key_prefix)?;
             if age {
                 (Some(key), None)
             } else {
@@ -338,7 +338,10 @@ fn literal(
             let doc = store.emit_plain(&Tree {
                 branches: vec![root],
             })?;
-            let resolved = Zeroizing::new(crate::refs::resolve_refs_in_yaml(&doc, Path::new("."))?);
+            let resolved = Zeroizing::new(crate::helm::refs::resolve_refs_in_yaml(
+                &doc,
+                Path::new("."),
+            )?);
             let tree = store.load_plain(&resolved)?;
             match tree.branches.first().and_then(|m| m.get("value")) {
                 Some(node) => match node.as_str() {

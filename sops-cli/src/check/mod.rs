@@ -8,7 +8,7 @@
 //! - a file that several rules match gets a warning naming them; the first applies, as in sops;
 //! - the file must parse, carry `sops` metadata with a `version`, a `mac` and at least one
 //!   master key, and every value that the rule's or the file's own partial-encryption setting
-//!   wants encrypted must be `ENC[…]` (nulls and empty strings pass) — see `check_scan.rs`;
+//!   wants encrypted must be `ENC[…]` (nulls and empty strings pass) — see `scan`;
 //! - with `--verify-mac`, a file that passed is decrypted with the keys at hand and its MAC
 //!   checked; when no key can open it, a warning says so and the file still passes.
 //!
@@ -20,9 +20,7 @@
 //! tree, so that a raw git pre-commit hook checks what will be committed; symbolic links and
 //! submodules in the index are skipped (a link's target is checked at its own path).
 
-#[path = "check_report.rs"]
 mod report;
-#[path = "check_scan.rs"]
 mod scan;
 
 use crate::cli::CheckArgs;

@@ -1,6 +1,6 @@
-//! The malformed inputs too big to commit, built at test time. Included by
-//! `sops-core/tests/malformed.rs` and `sops-cli/tests/malformed_cli.rs` (`#[path]`); the small
-//! cases are files next to this one, written by `generate.py`.
+//! The malformed inputs too big to commit, built at test time, for the malformed-input tests of
+//! `sops-core` and `sops-cli`. The small cases are files in `sops-core/tests/data/malformed/`,
+//! written by `generate.py` there.
 //!
 //! Each input is `(file name, bytes)`; the suffix names the format, as for the files.
 
@@ -64,8 +64,8 @@ pub fn big_inputs() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// Valid documents exactly [`sops_core::tree::MAX_DEPTH`] deep: they must load, encrypt, decrypt
-/// and write back, also on a 2 MiB thread stack.
+/// Valid documents exactly `max_depth` deep (the tests pass sops-core's maximum depth): they
+/// must load, encrypt, decrypt and write back, also on a 2 MiB thread stack.
 pub fn deep_valid_inputs(max_depth: usize) -> Vec<(&'static str, Vec<u8>)> {
     vec![
         // The root mapping is level 1; each `- ` adds one.

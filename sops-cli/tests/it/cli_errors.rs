@@ -13,9 +13,9 @@
 //! * `encrypt` without any recipient (no `--age`, no `.sops.yaml`): **1**;
 //! * `--age` with something that is not a recipient: **1**.
 
-mod common;
+use crate::support;
 
-use common::{age_recipient, assert_parity, fixture, Sandbox};
+use crate::support::{age_recipient, assert_parity, fixture, Sandbox};
 
 #[test]
 fn missing_input_file_is_exit_100() {
@@ -47,12 +47,12 @@ fn in_place_conflicts_are_exit_8() {
         8,
     );
     assert!(!output.exists(), "nothing may be written on a usage error");
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "the input file after a refused -i",
-        &common::read(&fixture("sops-3.11.0/yaml-age.yaml")),
-        &common::read(&file),
+        &support::read(&fixture("sops-3.11.0/yaml-age.yaml")),
+        &support::read(&file),
     );
-    common::assert_parity_with(
+    support::assert_parity_with(
         &sandbox,
         &[
             "decrypt",
@@ -62,7 +62,7 @@ fn in_place_conflicts_are_exit_8() {
             "--output-type",
             "yaml",
         ],
-        Some(&common::read(&file)),
+        Some(&support::read(&file)),
         8,
     );
 }

@@ -12,18 +12,15 @@
 //! process in the middle of the write. A directory where no file can be created is made with
 //! `chattr +i` (root) or mode 0555 (other users).
 
-mod common;
+use crate::support;
 
-use common::{age_key_path, age_recipient, assert_parity, fixture, read, Sandbox, Tool};
+use crate::support::{age_key_path, age_recipient, assert_parity, fixture, read, Sandbox, Tool};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn sops_rs() -> PathBuf {
-    match std::env::var_os("SOPS_RS_TEST_BIN") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(env!("CARGO_BIN_EXE_sops-rs")),
-    }
+    sops_test_support::sops_rs_bin!()
 }
 
 /// A `Command` for sops-rs in `sandbox`, as the harness sets it up (alice's key, no config),
@@ -163,7 +160,7 @@ fn sops_truncates_the_file_when_its_write_fails() {
     let alice = age_recipient("age-alice");
     let (plain, _) = files_in(&sandbox, &sandbox.file("files"));
     let before = read(&plain);
-    let sops = common::reference_sops().to_path_buf();
+    let sops = support::reference_sops().to_path_buf();
     let mut command = sops_rs_command(&sandbox, Path::new("/bin/sh"));
     let status = command
         .arg("-c")
@@ -196,13 +193,13 @@ impl Unwritable {
             .status()
             .is_ok_and(|s| s.success());
         if !immutable {
-            common::set_mode(dir, 0o555);
+            support::set_mode(dir, 0o555);
         }
         // Does it work? (mode 0555 does not stop root.)
         let probe = dir.join(".probe");
         if std::fs::write(&probe, b"x").is_ok() {
             let _ = std::fs::remove_file(&probe);
-            common::set_mode(dir, 0o755);
+            support::set_mode(dir, 0o755);
             return None;
         }
         Some(Unwritable {
@@ -217,7 +214,7 @@ impl Drop for Unwritable {
         if self.immutable {
             let _ = Command::new("chattr").arg("-i").arg(&self.dir).status();
         } else {
-            common::set_mode(&self.dir, 0o755);
+            support::set_mode(&self.dir, 0o755);
         }
     }
 }

@@ -2,9 +2,8 @@
 //! against what the reference sops prints for each file alone, and the master key asked once
 //! per distinct wrapped data key (counted through a logging `SOPS_GPG_EXEC`).
 
-mod common;
 
-use common::{age_recipient, assert_same_bytes, fixture, mode, Sandbox, Tool};
+use crate::support::{age_recipient, assert_same_bytes, fixture, mode, Sandbox, Tool};
 use std::path::PathBuf;
 
 /// The fingerprint of `fixtures/keys/pgp-ed25519.*`.

@@ -12,9 +12,9 @@
 //! reference sops is run on every row as well, which proves that the fixtures and the way these
 //! tests pass keys are right, so a failure below is a failure of sops-rs.
 
-mod common;
+use crate::support;
 
-use common::{
+use crate::support::{
     age_key_path, file_name, fixture, fixture_files, read, Failures, Identity, Sandbox, Tool,
 };
 use std::path::PathBuf;
@@ -171,7 +171,7 @@ fn decrypt_rows(tool: Tool, group: Group) {
         let failure = if !out.success() {
             Some(format!("decryption failed: {}", out.describe()))
         } else {
-            common::difference(&row.expected_output(), &out.stdout).map(|diff| {
+            support::difference(&row.expected_output(), &out.stdout).map(|diff| {
                 format!(
                     "output is not {} byte for byte: {diff}\n  {}",
                     row.plaintext,
@@ -310,7 +310,7 @@ fn decrypt_spec_examples(tool: Tool, names: &[&str]) {
         let failure = if !out.success() {
             Some(format!("decryption failed: {}", out.describe()))
         } else {
-            common::difference(&expected, &out.stdout)
+            support::difference(&expected, &out.stdout)
                 .map(|diff| format!("output differs from expected/{name}.decrypted: {diff}"))
         };
         failures.check(name, failure);

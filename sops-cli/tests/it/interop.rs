@@ -5,12 +5,12 @@
 //!
 //! Encryption is random, so encrypted files are compared in two ways: through decryption (the
 //! plaintext either program prints must be what sops prints), and through their layout
-//! ([`common::normalize_encrypted`]: everything but ciphertext, IVs, tags, the age armor and the
+//! ([`support::normalize_encrypted`]: everything but ciphertext, IVs, tags, the age armor and the
 //! timestamp must be byte-identical to what sops writes).
 
-mod common;
+use crate::support;
 
-use common::{
+use crate::support::{
     age_recipient, assert_parity, assert_parity_with, compare_runs, difference, file_name, fixture,
     fixture_files, mode, normalize_encrypted, read, set_mode, Failures, Identity, Output, Sandbox,
     Tool,
@@ -207,10 +207,10 @@ fn two_recipients_each_decrypt_what_sops_rs_encrypts() {
             .cmd(Tool::Sops)
             .arg("decrypt")
             .arg(&encrypted)
-            .identity(Identity::AgeKeyFile(common::age_key_path(key)))
+            .identity(Identity::AgeKeyFile(support::age_key_path(key)))
             .run();
         assert!(out.success(), "{key} cannot decrypt: {}", out.describe());
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("sops decrypt with {key}"),
             &read(&doc),
             &out.stdout,
@@ -220,7 +220,7 @@ fn two_recipients_each_decrypt_what_sops_rs_encrypts() {
         .cmd(Tool::Sops)
         .arg("decrypt")
         .arg(&encrypted)
-        .identity(Identity::AgeKeyFile(common::age_key_path("age-carol")))
+        .identity(Identity::AgeKeyFile(support::age_key_path("age-carol")))
         .run();
     assert_eq!(
         carol.code,
@@ -366,7 +366,7 @@ fn stdin_encrypt_with_filename_override_matches_sops() {
             "sops-rs encrypt failed: {}",
             ours.describe()
         );
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("layout of `encrypt --filename-override {name}` < {file}"),
             normalize_encrypted(&String::from_utf8_lossy(&reference.stdout)).as_bytes(),
             normalize_encrypted(&String::from_utf8_lossy(&ours.stdout)).as_bytes(),
@@ -378,7 +378,7 @@ fn stdin_encrypt_with_filename_override_matches_sops() {
             .arg(&encrypted)
             .run()
             .expect_success();
-        common::assert_same_bytes("sops decrypt of it", &input, &back.stdout);
+        support::assert_same_bytes("sops decrypt of it", &input, &back.stdout);
     }
 }
 
@@ -413,7 +413,7 @@ fn output_flag_writes_the_file_like_sops() {
         "--output did not create {}",
         our_file.display()
     );
-    common::assert_same_bytes("--output file", &read(&reference_file), &read(&our_file));
+    support::assert_same_bytes("--output file", &read(&reference_file), &read(&our_file));
     // Deliberate difference: sops creates a decrypted --output file with 0666 less the umask
     // (0644 here); sops-rs creates plaintext files readable by the owner only.
     assert_eq!(
@@ -442,7 +442,7 @@ fn output_flag_writes_the_file_like_sops() {
         .arg(&target)
         .run()
         .expect_success();
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "sops decrypt of the --output file",
         &read(&plain),
         &back.stdout,
@@ -488,7 +488,7 @@ fn in_place_encrypt_and_decrypt_keep_mode_0600() {
             .arg(&file)
             .run()
             .expect_success();
-        common::assert_same_bytes("sops decrypt after encrypt -i", &plain, &check.stdout);
+        support::assert_same_bytes("sops decrypt after encrypt -i", &plain, &check.stdout);
 
         let out = sandbox
             .cmd(tool)
@@ -507,7 +507,7 @@ fn in_place_encrypt_and_decrypt_keep_mode_0600() {
             "{}: mode after decrypt --in-place",
             tool.name()
         );
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("{}: file after decrypt --in-place", tool.name()),
             &plain,
             &read(&file),

@@ -1,5 +1,5 @@
-//! The malformed-input corpus (`sops-core/tests/data/malformed/`, plus the big inputs its
-//! `big.rs` builds) against the `sops-rs` binary: `decrypt FILE` and `encrypt --age … FILE` on
+//! The malformed-input corpus (`sops-core/tests/data/malformed/`, plus the big inputs
+//! `sops_test_support::malformed` builds) against the `sops-rs` binary: `decrypt FILE` and `encrypt --age … FILE` on
 //! every input, each within 10 s.
 //!
 //! Promises checked for every run: the process exits by itself (no signal, no stack overflow
@@ -8,11 +8,8 @@
 //! (none is a valid encrypted file). `encrypt` may succeed on input that is odd but valid (a
 //! huge integer, a lone surrogate), and must then print the encrypted file.
 
-#[path = "../../sops-core/tests/data/malformed/big.rs"]
-mod big;
-mod common;
-
-use common::{age_key_path, age_recipient, repo_root, Sandbox};
+use crate::support::{age_key_path, age_recipient, repo_root, Sandbox};
+use sops_test_support::malformed;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -27,10 +24,7 @@ const SOPS_CODES: &[i32] = &[
 ];
 
 fn sops_rs() -> PathBuf {
-    match std::env::var_os("SOPS_RS_TEST_BIN") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(env!("CARGO_BIN_EXE_sops-rs")),
-    }
+    sops_test_support::sops_rs_bin!()
 }
 
 struct Run {
@@ -142,7 +136,7 @@ fn committed_files() -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy();
-            !matches!(&*name, "generate.py" | "big.rs" | "MANIFEST.tsv")
+            !matches!(&*name, "generate.py" | "MANIFEST.tsv")
         })
         .collect();
     files.sort();
@@ -189,7 +183,7 @@ fn committed_malformed_files_fail_cleanly() {
 #[test]
 fn big_malformed_inputs_fail_cleanly() {
     let sandbox = Sandbox::new();
-    let files: Vec<PathBuf> = big::big_inputs()
+    let files: Vec<PathBuf> = malformed::big_inputs()
         .into_iter()
         .map(|(name, bytes)| sandbox.write(name, bytes))
         .collect();
@@ -200,7 +194,7 @@ fn big_malformed_inputs_fail_cleanly() {
 fn documents_at_the_depth_limit_encrypt_and_decrypt() {
     let sandbox = Sandbox::new();
     let alice = age_recipient("age-alice");
-    for (name, bytes) in big::deep_valid_inputs(sops_core::tree::MAX_DEPTH) {
+    for (name, bytes) in malformed::deep_valid_inputs(sops_core::tree::MAX_DEPTH) {
         let file = sandbox.write(name, &bytes);
         let encrypted = run(
             &sandbox,

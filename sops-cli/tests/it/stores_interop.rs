@@ -2,9 +2,9 @@
 //! sops 3.11 in both directions, and a Shamir file sops-rs writes with three key groups and
 //! threshold 2 opens in sops with the keys of any two groups and not with one.
 
-mod common;
+use crate::support;
 
-use common::{age_recipient, fixture, read, Identity, Sandbox, Tool};
+use crate::support::{age_recipient, fixture, read, Identity, Sandbox, Tool};
 
 /// Plaintext documents, one per store, as sops prints them after decryption.
 const DOCUMENTS: &[&str] = &[
@@ -19,7 +19,7 @@ const DOCUMENTS: &[&str] = &[
 /// `a` encrypts `doc` (with `extra` flags), `b` decrypts it; the result must equal sops's own
 /// encrypt-then-decrypt of the same document.
 fn round_trip(sandbox: &Sandbox, doc: &str, extra: &[&str]) {
-    let name = common::file_name(&fixture(doc)).to_owned();
+    let name = support::file_name(&fixture(doc)).to_owned();
     let input = sandbox.copy_fixture(doc, &name);
     let encrypt = |tool: Tool| {
         let mut args = vec![
@@ -44,12 +44,12 @@ fn round_trip(sandbox: &Sandbox, doc: &str, extra: &[&str]) {
     let by_sops = encrypt(Tool::Sops);
     let by_us = encrypt(Tool::SopsRs);
     let expected = decrypt(Tool::Sops, &by_sops);
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         &format!("{doc} {extra:?}: sops decrypts sops-rs's file"),
         &expected,
         &decrypt(Tool::Sops, &by_us),
     );
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         &format!("{doc} {extra:?}: sops-rs decrypts sops's file"),
         &expected,
         &decrypt(Tool::SopsRs, &by_sops),
@@ -128,7 +128,7 @@ fn comment_regexes_and_mac_only_from_config_round_trip() {
             .run()
             .expect_success()
             .stdout;
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("{rule}: sops decrypts sops-rs's file"),
             &expected,
             &got,
@@ -140,7 +140,7 @@ fn comment_regexes_and_mac_only_from_config_round_trip() {
             .run()
             .expect_success()
             .stdout;
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("{rule}: sops-rs decrypts sops's file"),
             &expected,
             &got,
@@ -196,10 +196,10 @@ fn shamir_two_of_three_written_by_sops_rs_opens_in_sops_with_any_two_groups() {
             .arg(&encrypted)
             .run()
             .expect_success();
-        common::assert_same_bytes(&format!("sops with {pair:?}"), &plain, &got.stdout);
+        support::assert_same_bytes(&format!("sops with {pair:?}"), &plain, &got.stdout);
     }
     for single in ["age-alice", "age-bob", "age-carol"] {
-        let identity = Identity::AgeKeyFile(common::age_key_path(single));
+        let identity = Identity::AgeKeyFile(support::age_key_path(single));
         let got = sandbox
             .cmd(Tool::Sops)
             .identity(identity)

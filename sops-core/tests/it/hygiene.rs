@@ -12,8 +12,9 @@ use sops_core::store::Format;
 use sops_core::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp, Tree};
 use sops_core::{
     decrypt_file, encrypt_file, DataKey, DecryptOptions, EncryptOptions, IvStash, KeyEntry,
-    KeyError, KeySource, OpenedFile, SecretBytes, SecretText,
+    OpenedFile, SecretBytes, SecretText,
 };
+use sops_test_support::CleartextKey;
 
 /// `<T as NotDebug<_>>::check` resolves only when exactly one impl applies, that is when `T`
 /// does not implement `Debug` (the trick of the `impls` and `static_assertions` crates).
@@ -128,28 +129,6 @@ fn key_entry_debug_does_not_print_its_fields() {
     let text = format!("{entry:?}");
     assert!(!text.contains("wrapped"), "{text}");
     assert!(text.contains("\"enc\""), "{text}");
-}
-
-/// Insecure: "wraps" the data key by hex-encoding it.
-struct CleartextKey;
-
-impl KeySource for CleartextKey {
-    fn key_type(&self) -> &str {
-        "age"
-    }
-    fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {
-        let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-        entry.set_field("enc", hex);
-        Ok(())
-    }
-    fn unwrap(&self, entry: &KeyEntry) -> Option<Result<SecretBytes, KeyError>> {
-        let hex = entry.field("enc")?;
-        let bytes = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-            .collect::<Option<Vec<u8>>>()?;
-        Some(Ok(SecretBytes::new(bytes)))
-    }
 }
 
 fn encrypt(plain: &str) -> String {

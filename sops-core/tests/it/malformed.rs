@@ -2,7 +2,7 @@
 //! overflow, never a hang, and every refusal an error with a message and a sops exit code.
 //!
 //! The corpus is `tests/data/malformed/` (small files written by `generate.py`, listed in its
-//! `MANIFEST.tsv`) plus the big inputs of `tests/data/malformed/big.rs`, built here. Each input
+//! `MANIFEST.tsv`) plus the big inputs of `sops_test_support::malformed`, built here. Each input
 //! runs on its own thread with a 2 MiB stack (what `std::thread::spawn` gives by default, the
 //! smallest stack a library caller is likely to use) and a 10 s deadline. It goes through:
 //!
@@ -14,15 +14,13 @@
 //!
 //! A few inputs also have a documented outcome (the depth limit, go-yaml's aliasing rule).
 
-#[path = "data/malformed/big.rs"]
-mod big;
-
 use sops_core::store::Format;
 use sops_core::tree::MAX_DEPTH;
 use sops_core::{
     decrypt_file, decrypt_tree, encrypt_file, DataKey, DecryptOptions, EncryptOptions, Error,
-    KeyEntry, KeyError, KeySource, Metadata, SecretBytes,
+    KeyEntry, KeySource, Metadata,
 };
+use sops_test_support::{malformed, CleartextKey};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -37,14 +35,14 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/malformed")
 }
 
-/// The committed files, sorted (the generator, its helper and the manifest excluded).
+/// The committed files, sorted (the generator and the manifest excluded).
 fn corpus_files() -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(corpus_dir())
         .expect("tests/data/malformed exists")
         .map(|e| e.expect("directory entry").path())
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy();
-            !matches!(&*name, "generate.py" | "big.rs" | "MANIFEST.tsv")
+            !matches!(&*name, "generate.py" | "MANIFEST.tsv")
         })
         .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
@@ -54,31 +52,6 @@ fn corpus_files() -> Vec<(String, Vec<u8>)> {
         .collect();
     files.sort();
     files
-}
-
-/// Insecure: "wraps" the data key by hex-encoding it (as in the crate's example).
-struct CleartextKey;
-
-impl KeySource for CleartextKey {
-    fn key_type(&self) -> &str {
-        "age"
-    }
-    fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {
-        let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-        entry.set_field("enc", hex);
-        Ok(())
-    }
-    fn unwrap(&self, entry: &KeyEntry) -> Option<Result<SecretBytes, KeyError>> {
-        let hex = entry.field("enc")?;
-        if hex.len() % 2 != 0 || !hex.is_ascii() {
-            return None;
-        }
-        let bytes = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-            .collect::<Option<Vec<u8>>>()?;
-        Some(Ok(SecretBytes::new(bytes)))
-    }
 }
 
 /// A refusal must say something and carry one of sops's exit codes.
@@ -332,7 +305,7 @@ fn committed_malformed_files_fail_cleanly() {
 
 #[test]
 fn big_malformed_inputs_fail_cleanly() {
-    let inputs = big::big_inputs()
+    let inputs = malformed::big_inputs()
         .into_iter()
         .map(|(n, b)| (n.to_owned(), b))
         .collect();
@@ -368,7 +341,7 @@ fn big_malformed_inputs_fail_cleanly() {
 
 #[test]
 fn documents_at_the_depth_limit_round_trip_on_a_small_stack() {
-    let inputs: Vec<(String, Vec<u8>)> = big::deep_valid_inputs(MAX_DEPTH)
+    let inputs: Vec<(String, Vec<u8>)> = malformed::deep_valid_inputs(MAX_DEPTH)
         .into_iter()
         .map(|(n, b)| (n.to_owned(), b))
         .collect();

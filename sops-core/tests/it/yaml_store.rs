@@ -1,13 +1,10 @@
 //! The YAML store against files written by sops 3.11: plaintext round trips byte for byte.
 
 use sops_core::store::Format;
-use std::path::PathBuf;
 
+/// `fixtures/sops-3.11.0/<name>` of the repository.
 fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/sops-3.11.0")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    sops_test_support::fixtures::read(&sops_test_support::fixture(&format!("sops-3.11.0/{name}")))
 }
 
 #[test]

@@ -18,9 +18,9 @@
 //! * No rule matches: **1** "no matching creation rules found", even with `--age`.
 //! * A config of comments only is an empty config: decrypt 0, encrypt with `--age` 0.
 
-mod common;
+use crate::support;
 
-use common::{age_recipient, assert_parity, normalize_encrypted, Failures, Output, Sandbox, Tool};
+use crate::support::{age_recipient, assert_parity, normalize_encrypted, Failures, Output, Sandbox, Tool};
 use std::path::Path;
 
 const BOTH: [Tool; 2] = [Tool::Sops, Tool::SopsRs];
@@ -92,7 +92,7 @@ fn compare_encrypt(
         normalize_encrypted(&text(&reference.stdout)),
         normalize_encrypted(&text(&ours.stdout)),
     );
-    match common::difference(r.as_bytes(), o.as_bytes()) {
+    match support::difference(r.as_bytes(), o.as_bytes()) {
         Some(d) => Err(format!("layout differs: {d}")),
         None => Ok(ours),
     }
@@ -268,7 +268,7 @@ fn explicit_config_matches_sops() {
     let missing = sandbox.file("nope.yaml");
     let missing = missing.to_str().unwrap();
     assert_parity(&sandbox, &["--config", missing, "encrypt", "plain.yaml"], 1);
-    let fixture = common::fixture("sops-3.11.0/yaml-age.yaml");
+    let fixture = support::fixture("sops-3.11.0/yaml-age.yaml");
     assert_parity(
         &sandbox,
         &["--config", missing, "decrypt", fixture.to_str().unwrap()],

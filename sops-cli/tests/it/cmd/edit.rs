@@ -22,9 +22,9 @@
 //! * SIGTERM while the editor is open: sops dies at once and **leaves the plaintext temporary
 //!   file behind** in `$TMPDIR`. sops-rs deliberately removes it before exiting (exit 143).
 
-mod common;
+use crate::support;
 
-use common::{
+use crate::support::{
     age_key_path, age_recipient, files_under, mode, normalize_encrypted, program_on_path, read,
     set_mode, wait_for_file, Identity, Output, Sandbox, Tool,
 };
@@ -75,7 +75,7 @@ fn scripted_editor_change_decrypts_like_sops() {
         "replicas.sh",
         "sed -i 's/replicas: 3/replicas: 5/' \"$1\"\n",
     );
-    let original = sops_decrypt(&sandbox, &common::fixture("sops-3.11.0/yaml-age.yaml"));
+    let original = sops_decrypt(&sandbox, &support::fixture("sops-3.11.0/yaml-age.yaml"));
     let expected = text(&original).replace("replicas: 3", "replicas: 5");
     assert_ne!(text(&original), expected, "the fixture has `replicas: 3`");
     let mut layouts = Vec::new();
@@ -89,7 +89,7 @@ fn scripted_editor_change_decrypts_like_sops() {
             "edit prints nothing: {}",
             out.describe()
         );
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("sops decrypt of the file {} edited", tool.name()),
             expected.as_bytes(),
             &sops_decrypt(&sandbox, &file),
@@ -98,7 +98,7 @@ fn scripted_editor_change_decrypts_like_sops() {
         assert_eq!(format!("{:o}", mode(&file)), "600", "{}", tool.name());
         layouts.push(normalize_encrypted(&text(&read(&file))));
     }
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "layout of the edited file (sops vs sops-rs)",
         layouts[0].as_bytes(),
         layouts[1].as_bytes(),
@@ -142,9 +142,9 @@ fn unchanged_file_is_exit_200_like_sops() {
             "{}",
             out.describe()
         );
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("{}: the file after an unchanged edit", tool.name()),
-            &read(&common::fixture("sops-3.11.0/yaml-age.yaml")),
+            &read(&support::fixture("sops-3.11.0/yaml-age.yaml")),
             &read(&file),
         );
     }
@@ -163,9 +163,9 @@ fn editor_failure_is_exit_201_like_sops() {
                 "{}",
                 out.describe()
             );
-            common::assert_same_bytes(
+            support::assert_same_bytes(
                 "the file after a failed editor",
-                &read(&common::fixture("sops-3.11.0/yaml-age.yaml")),
+                &read(&support::fixture("sops-3.11.0/yaml-age.yaml")),
                 &read(&file),
             );
         }
@@ -235,9 +235,9 @@ fn invalid_yaml_with_stdin_at_eof_loops_in_sops_and_exits_2_in_sops_rs() {
         out.describe()
     );
     assert_eq!(runs(Tool::SopsRs).1, 1, "the editor runs once");
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "the file after a refused edit",
-        &read(&common::fixture("sops-3.11.0/yaml-age.yaml")),
+        &read(&support::fixture("sops-3.11.0/yaml-age.yaml")),
         &read(&file),
     );
 }
@@ -270,18 +270,18 @@ fn new_file_from_the_example_matches_sops() {
             plain.push(sops_decrypt(&sandbox, &file));
             layout.push(normalize_encrypted(&text(&read(&file))));
         }
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("the example shown in the editor for a new .{ext} file"),
             &seen[0],
             &seen[1],
         );
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("sops decrypt of the new .{ext} file"),
             &plain[0],
             &plain[1],
         );
         if ext == "yaml" || ext == "json" {
-            common::assert_same_bytes(
+            support::assert_same_bytes(
                 &format!("layout of the new .{ext} file"),
                 layout[0].as_bytes(),
                 layout[1].as_bytes(),
@@ -333,8 +333,8 @@ fn new_file_takes_its_keys_from_sops_yaml() {
             .expect_success();
         results.push((bob.stdout, normalize_encrypted(&text(&read(&file)))));
     }
-    common::assert_same_bytes("decrypted by bob", &results[0].0, &results[1].0);
-    common::assert_same_bytes(
+    support::assert_same_bytes("decrypted by bob", &results[0].0, &results[1].0);
+    support::assert_same_bytes(
         "layout of the new file",
         results[0].1.as_bytes(),
         results[1].1.as_bytes(),
@@ -385,7 +385,7 @@ fn edit_reencrypts_only_the_changed_value() {
             "{}: lines of the encrypted file that changed",
             tool.name()
         );
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             "sops decrypt after the edit",
             plain
                 .replace("key25: value25", "key25: changed25")
@@ -398,7 +398,7 @@ fn edit_reencrypts_only_the_changed_value() {
 #[test]
 fn sigterm_while_the_editor_is_open_leaves_no_plaintext() {
     const PASSWORD: &str = "s3cr3t-P@ss"; // an encrypted value of the fixture
-    let plain = text(&read(&common::fixture("sops-3.11.0/yaml-age.plain.yaml")));
+    let plain = text(&read(&support::fixture("sops-3.11.0/yaml-age.plain.yaml")));
     assert!(plain.contains(PASSWORD));
     for tool in BOTH {
         let sandbox = Sandbox::new();
@@ -455,7 +455,7 @@ fn sigterm_while_the_editor_is_open_leaves_no_plaintext() {
             "{}: mode of the temporary directory",
             tool.name()
         );
-        let left: Vec<PathBuf> = common::entries_under_dir(&tmp);
+        let left: Vec<PathBuf> = support::entries_under_dir(&tmp);
         let leaking: Vec<PathBuf> = files_under(sandbox.path())
             .into_iter()
             .filter(|p| {
@@ -490,9 +490,9 @@ fn sigterm_while_the_editor_is_open_leaves_no_plaintext() {
                 );
             }
         }
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             "the encrypted file after SIGTERM",
-            &read(&common::fixture("sops-3.11.0/yaml-age.yaml")),
+            &read(&support::fixture("sops-3.11.0/yaml-age.yaml")),
             &read(&file),
         );
     }
@@ -615,10 +615,10 @@ fn vim_in_a_real_terminal_through_tmux() {
         assert_eq!(text(&read(&rc)).trim(), "0", "{}: exit code", tool.name());
         let expected = text(&sops_decrypt(
             &sandbox,
-            &common::fixture("sops-3.11.0/yaml-age.yaml"),
+            &support::fixture("sops-3.11.0/yaml-age.yaml"),
         ))
         .replace("replicas: 3", "replicas: 9");
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!(
                 "sops decrypt after editing with vim through {}",
                 tool.name()

@@ -18,9 +18,9 @@
 //! Deliberate difference: without `--filename`, sops's `--no-fifo` file is `tmp-file<random>`,
 //! sops-rs's is `tmp-file` (its directory is private and fresh either way).
 
-mod common;
+use crate::support;
 
-use common::{compare_runs, entries_under_dir, Failures, Output, Sandbox, Tool};
+use crate::support::{compare_runs, entries_under_dir, Failures, Output, Sandbox, Tool};
 use std::path::PathBuf;
 
 const BOTH: [Tool; 2] = [Tool::Sops, Tool::SopsRs];
@@ -28,7 +28,7 @@ const BOTH: [Tool; 2] = [Tool::Sops, Tool::SopsRs];
 /// A sandbox with `flat.yaml`, `nums.yaml` (encrypted by sops) and a `tmp` directory.
 fn setup() -> Sandbox {
     let sandbox = Sandbox::new();
-    let alice = common::age_recipient("age-alice");
+    let alice = support::age_recipient("age-alice");
     for (name, plain) in [
         (
             "flat.yaml",

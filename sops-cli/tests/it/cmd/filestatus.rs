@@ -8,14 +8,14 @@
 //! * A file that cannot be parsed, `sops:` that is not a mapping, a directory, a file that does
 //!   not exist, the wrong `--input-type`: exit **1**.
 
-mod common;
+use crate::support;
 
-use common::{assert_parity, read, Sandbox};
+use crate::support::{assert_parity, read, Sandbox};
 
 #[test]
 fn filestatus_matches_sops() {
     let sandbox = Sandbox::new();
-    let yaml = String::from_utf8(read(&common::fixture("sops-3.11.0/yaml-age.yaml"))).unwrap();
+    let yaml = String::from_utf8(read(&support::fixture("sops-3.11.0/yaml-age.yaml"))).unwrap();
     let without = |prefix: &str| -> String {
         yaml.lines()
             .filter(|l| !l.trim_start().starts_with(prefix))
@@ -62,7 +62,7 @@ fn filestatus_matches_sops() {
         "sops-3.11.0/env-age.plain.env",
         "sops-3.11.0/json-age.plain.json",
     ] {
-        let file = common::fixture(rel);
+        let file = support::fixture(rel);
         let (reference, _) = assert_parity(&sandbox, &["filestatus", file.to_str().unwrap()], 0);
         let expected = if rel.contains(".plain.") {
             "false"
@@ -75,7 +75,7 @@ fn filestatus_matches_sops() {
             "{rel}"
         );
     }
-    let yaml_file = common::fixture("sops-3.11.0/yaml-age.yaml");
+    let yaml_file = support::fixture("sops-3.11.0/yaml-age.yaml");
     assert_parity(
         &sandbox,
         &[

@@ -15,9 +15,9 @@
 //! Deliberate difference: `groups delete` of a group that does not exist makes sops **panic**
 //! (slice bounds out of range, exit 2); sops-rs refuses it with exit 1 and a message.
 
-mod common;
+use crate::support;
 
-use common::{
+use crate::support::{
     age_key_path, age_recipient, normalize_encrypted, read, Identity, Output, Sandbox, Tool,
 };
 use std::path::{Path, PathBuf};
@@ -83,7 +83,7 @@ fn three_groups(sandbox: &Sandbox, tool: Tool) -> PathBuf {
 fn groups_add_matches_sops() {
     let sandbox = Sandbox::new();
     let source = sandbox.copy_fixture("sops-3.11.0/yaml-age.yaml", "secrets.yaml");
-    let plain = read(&common::fixture("sops-3.11.0/yaml-age.plain.yaml"));
+    let plain = read(&support::fixture("sops-3.11.0/yaml-age.plain.yaml"));
     let bob = age_recipient("age-bob");
     let mut layouts = Vec::new();
     for tool in BOTH {
@@ -109,17 +109,17 @@ fn groups_add_matches_sops() {
         assert_eq!(decrypt_with(&sandbox, &added, &["age-bob"]).code, Some(128));
         let both = decrypt_with(&sandbox, &added, &["age-alice", "age-bob"]);
         assert!(both.success(), "{}", both.describe());
-        common::assert_same_bytes("decrypted with both groups", &plain, &both.stdout);
+        support::assert_same_bytes("decrypted with both groups", &plain, &both.stdout);
         layouts.push(normalize_encrypted(&t));
     }
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "layout after groups add",
         layouts[0].as_bytes(),
         layouts[1].as_bytes(),
     );
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "groups add without -i leaves the file alone",
-        &read(&common::fixture("sops-3.11.0/yaml-age.yaml")),
+        &read(&support::fixture("sops-3.11.0/yaml-age.yaml")),
         &read(&source),
     );
 }
@@ -127,7 +127,7 @@ fn groups_add_matches_sops() {
 #[test]
 fn two_of_three_groups_decrypt_like_sops() {
     let sandbox = Sandbox::new();
-    let plain = read(&common::fixture("sops-3.11.0/yaml-age.plain.yaml"));
+    let plain = read(&support::fixture("sops-3.11.0/yaml-age.plain.yaml"));
     let mut layouts = Vec::new();
     for tool in BOTH {
         let file = three_groups(&sandbox, tool);
@@ -143,7 +143,7 @@ fn two_of_three_groups_decrypt_like_sops() {
                 tool.name(),
                 out.describe()
             );
-            common::assert_same_bytes("decrypted", &plain, &out.stdout);
+            support::assert_same_bytes("decrypted", &plain, &out.stdout);
         }
         for key in ["age-alice", "age-bob", "age-carol"] {
             let out = sandbox
@@ -162,7 +162,7 @@ fn two_of_three_groups_decrypt_like_sops() {
         }
         layouts.push(normalize_encrypted(&text(&read(&file))));
     }
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "layout of three groups",
         layouts[0].as_bytes(),
         layouts[1].as_bytes(),
@@ -194,13 +194,13 @@ fn groups_delete_matches_sops() {
             ],
         );
         assert_eq!(out.code, Some(1), "{}", out.describe());
-        common::assert_same_bytes("the file after a refused delete", &before, &read(file));
+        support::assert_same_bytes("the file after a refused delete", &before, &read(file));
         let out = groups(&sandbox, *tool, file, &["delete", "-f", "FILE", "7"]);
         match tool {
             Tool::Sops => assert_eq!(out.code, Some(2), "sops panics: {}", out.describe()),
             Tool::SopsRs => assert_eq!(out.code, Some(1), "{}", out.describe()),
         }
-        common::assert_same_bytes("the file after deleting group 7", &before, &read(file));
+        support::assert_same_bytes("the file after deleting group 7", &before, &read(file));
     }
     // Delete bob's group: alice + carol, threshold 2.
     let mut layouts = Vec::new();
@@ -214,7 +214,7 @@ fn groups_delete_matches_sops() {
         assert!(decrypt_with(&sandbox, file, &["age-alice", "age-carol"]).success());
         layouts.push(normalize_encrypted(&text(&read(file))));
     }
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "layout after groups delete",
         layouts[0].as_bytes(),
         layouts[1].as_bytes(),
@@ -237,7 +237,7 @@ fn groups_errors_match_sops() {
         let out = groups(&sandbox, tool, &missing, &["delete", "-f", "FILE", "0"]);
         assert_eq!(out.code, Some(2), "{}", out.describe());
         // carol cannot open alice's file.
-        let file = common::fixture("sops-3.11.0/yaml-age.yaml");
+        let file = support::fixture("sops-3.11.0/yaml-age.yaml");
         let out = sandbox
             .cmd(tool)
             .args(["groups", "add", "-f"])

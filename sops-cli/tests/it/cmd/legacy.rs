@@ -12,9 +12,9 @@
 //! * No arguments at all: help and exit **100** ("no file specified").
 //! * `--help` of every subcommand: exit 0.
 
-mod common;
+use crate::support;
 
-use common::{
+use crate::support::{
     age_recipient, assert_parity, assert_parity_with, mode, normalize_encrypted, read, Sandbox,
     Tool,
 };
@@ -28,8 +28,8 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn legacy_decrypt_forms_match_sops() {
     let sandbox = Sandbox::new();
-    let yaml = common::fixture("sops-3.11.0/yaml-age.yaml");
-    let json = common::fixture("sops-3.11.0/json-age.json");
+    let yaml = support::fixture("sops-3.11.0/yaml-age.yaml");
+    let json = support::fixture("sops-3.11.0/json-age.json");
     let (y, j) = (yaml.to_str().unwrap(), json.to_str().unwrap());
     assert_parity(
         &sandbox,
@@ -90,10 +90,10 @@ fn legacy_decrypt_in_place_matches_sops() {
         assert!(out.success() && out.stdout.is_empty(), "{}", out.describe());
         results.push(read(&file));
     }
-    common::assert_same_bytes("the file after -d -i", &results[0], &results[1]);
-    common::assert_same_bytes(
+    support::assert_same_bytes("the file after -d -i", &results[0], &results[1]);
+    support::assert_same_bytes(
         "the file after -d -i",
-        &read(&common::fixture("sops-3.11.0/yaml-age.plain.yaml")),
+        &read(&support::fixture("sops-3.11.0/yaml-age.plain.yaml")),
         &results[1],
     );
 }
@@ -101,7 +101,7 @@ fn legacy_decrypt_in_place_matches_sops() {
 #[test]
 fn legacy_encrypt_with_output_matches_sops() {
     let sandbox = Sandbox::new();
-    let plain = common::fixture("sops-3.11.0/yaml-age.plain.yaml");
+    let plain = support::fixture("sops-3.11.0/yaml-age.plain.yaml");
     let alice = age_recipient("age-alice");
     let mut written = Vec::new();
     for tool in BOTH {
@@ -128,14 +128,14 @@ fn legacy_encrypt_with_output_matches_sops() {
             .arg(&target)
             .run()
             .expect_success();
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             "sops decrypt of the --output file",
             &read(&plain),
             &back.stdout,
         );
         written.push((normalize_encrypted(&text(&read(&target))), mode(&target)));
     }
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "layout of -e --output",
         written[0].0.as_bytes(),
         written[1].0.as_bytes(),
@@ -158,14 +158,14 @@ fn legacy_encrypt_with_output_matches_sops() {
             normalize_encrypted(&text(&out.stdout))
         })
         .collect();
-    common::assert_same_bytes("layout of -e", layouts[0].as_bytes(), layouts[1].as_bytes());
+    support::assert_same_bytes("layout of -e", layouts[0].as_bytes(), layouts[1].as_bytes());
 }
 
 #[test]
 fn bare_file_argument_edits_like_sops() {
     let sandbox = Sandbox::new();
     let editor = sandbox.script("edit.sh", "sed -i 's/replicas: 3/replicas: 6/' \"$1\"\n");
-    let expected = text(&read(&common::fixture("sops-3.11.0/yaml-age.plain.yaml")))
+    let expected = text(&read(&support::fixture("sops-3.11.0/yaml-age.plain.yaml")))
         .replace("replicas: 3", "replicas: 6");
     for args in [
         &["--input-type", "yaml", "--output-type", "yaml"][..],
@@ -189,7 +189,7 @@ fn bare_file_argument_edits_like_sops() {
                 .arg(&file)
                 .run()
                 .expect_success();
-            common::assert_same_bytes(
+            support::assert_same_bytes(
                 &format!("{} {args:?} FILE as edit", tool.name()),
                 expected.as_bytes(),
                 &back.stdout,
@@ -209,8 +209,8 @@ fn bare_file_argument_edits_like_sops() {
 #[test]
 fn legacy_rotate_and_usage_errors_match_sops() {
     let sandbox = Sandbox::new();
-    let file = common::fixture("sops-3.11.0/yaml-age.yaml");
-    let plain = read(&common::fixture("sops-3.11.0/yaml-age.plain.yaml"));
+    let file = support::fixture("sops-3.11.0/yaml-age.yaml");
+    let plain = read(&support::fixture("sops-3.11.0/yaml-age.plain.yaml"));
     for tool in BOTH {
         let out = sandbox.cmd(tool).arg("-r").arg(&file).run();
         assert!(out.success(), "{}", out.describe());
@@ -221,7 +221,7 @@ fn legacy_rotate_and_usage_errors_match_sops() {
             .arg(&rotated)
             .run()
             .expect_success();
-        common::assert_same_bytes("decrypt after -r", &plain, &back.stdout);
+        support::assert_same_bytes("decrypt after -r", &plain, &back.stdout);
     }
     let missing = sandbox.file("missing.yaml");
     assert_parity(&sandbox, &["-r", missing.to_str().unwrap()], 100);

@@ -11,9 +11,9 @@
 //! * A file that does not exist: `rotate` **2** (read error), legacy `-r` **100**.
 //! * Age entries without `created_at` (as in the fixtures) stay without it.
 
-mod common;
+use crate::support;
 
-use common::{
+use crate::support::{
     age_key_path, age_recipient, assert_parity, mode, normalize_encrypted, read, Identity, Output,
     Sandbox, Tool,
 };
@@ -47,7 +47,7 @@ fn ciphertexts(file: &str) -> Vec<String> {
 fn rotate_reencrypts_every_value_like_sops() {
     let sandbox = Sandbox::new();
     let original = sandbox.copy_fixture("sops-3.11.0/yaml-age.yaml", "secrets.yaml");
-    let plain = read(&common::fixture("sops-3.11.0/yaml-age.plain.yaml"));
+    let plain = read(&support::fixture("sops-3.11.0/yaml-age.plain.yaml"));
     let before = ciphertexts(&text(&read(&original)));
     assert!(before.len() > 20);
     let mut layouts = Vec::new();
@@ -56,7 +56,7 @@ fn rotate_reencrypts_every_value_like_sops() {
         assert_eq!(out.code, Some(0), "{}", out.describe());
         let rotated = sandbox.write(&format!("{}-rotated.yaml", tool.name()), &out.stdout);
         let back = decrypt_as(&sandbox, &rotated, "age-alice").expect_success();
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("sops decrypt after {} rotate", tool.name()),
             &plain,
             &back.stdout,
@@ -76,14 +76,14 @@ fn rotate_reencrypts_every_value_like_sops() {
         );
         layouts.push(normalize_encrypted(&text(&out.stdout)));
     }
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "layout of the rotated file",
         layouts[0].as_bytes(),
         layouts[1].as_bytes(),
     );
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "rotate without -i leaves the file alone",
-        &read(&common::fixture("sops-3.11.0/yaml-age.yaml")),
+        &read(&support::fixture("sops-3.11.0/yaml-age.yaml")),
         &read(&original),
     );
 }
@@ -91,14 +91,14 @@ fn rotate_reencrypts_every_value_like_sops() {
 #[test]
 fn rotate_in_place_and_to_an_output_file_like_sops() {
     let sandbox = Sandbox::new();
-    let plain = read(&common::fixture("sops-3.11.0/yaml-age.plain.yaml"));
+    let plain = read(&support::fixture("sops-3.11.0/yaml-age.plain.yaml"));
     let mut new_modes = Vec::new();
     for tool in BOTH {
         let file = sandbox.copy_fixture(
             "sops-3.11.0/yaml-age.yaml",
             &format!("{}.yaml", tool.name()),
         );
-        common::set_mode(&file, 0o600);
+        support::set_mode(&file, 0o600);
         let out = sandbox.cmd(tool).args(["rotate", "-i"]).arg(&file).run();
         assert!(out.success() && out.stdout.is_empty(), "{}", out.describe());
         assert_eq!(
@@ -109,9 +109,9 @@ fn rotate_in_place_and_to_an_output_file_like_sops() {
         );
         assert_ne!(
             read(&file),
-            read(&common::fixture("sops-3.11.0/yaml-age.yaml"))
+            read(&support::fixture("sops-3.11.0/yaml-age.yaml"))
         );
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             "decrypt after rotate -i",
             &plain,
             &decrypt_as(&sandbox, &file, "age-alice")
@@ -128,7 +128,7 @@ fn rotate_in_place_and_to_an_output_file_like_sops() {
             .run();
         assert!(out.success() && out.stdout.is_empty(), "{}", out.describe());
         new_modes.push(mode(&target));
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             "decrypt of the --output file",
             &plain,
             &decrypt_as(&sandbox, &target, "age-alice")
@@ -160,7 +160,7 @@ fn rotate_in_place_and_to_an_output_file_like_sops() {
 fn add_age_lets_bob_decrypt_and_rm_age_locks_alice_out() {
     let sandbox = Sandbox::new();
     let source = sandbox.copy_fixture("sops-3.11.0/yaml-age.yaml", "secrets.yaml");
-    let plain = read(&common::fixture("sops-3.11.0/yaml-age.plain.yaml"));
+    let plain = read(&support::fixture("sops-3.11.0/yaml-age.plain.yaml"));
     let bob = age_recipient("age-bob");
     let alice = age_recipient("age-alice");
     let mut layouts = Vec::new();
@@ -182,7 +182,7 @@ fn add_age_lets_bob_decrypt_and_rm_age_locks_alice_out() {
                 tool.name(),
                 back.describe()
             );
-            common::assert_same_bytes("decrypted", &plain, &back.stdout);
+            support::assert_same_bytes("decrypted", &plain, &back.stdout);
         }
 
         let out = sandbox
@@ -206,12 +206,12 @@ fn add_age_lets_bob_decrypt_and_rm_age_locks_alice_out() {
             normalize_encrypted(&text(&read(&removed))),
         ));
     }
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "layout after --add-age",
         layouts[0].0.as_bytes(),
         layouts[1].0.as_bytes(),
     );
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "layout after --rm-age",
         layouts[0].1.as_bytes(),
         layouts[1].1.as_bytes(),
@@ -249,10 +249,10 @@ fn refused_rotations_match_sops() {
             normalize_encrypted(&text(&out.stdout))
         })
         .collect();
-    common::assert_same_bytes("layout", layouts[0].as_bytes(), layouts[1].as_bytes());
-    common::assert_same_bytes(
+    support::assert_same_bytes("layout", layouts[0].as_bytes(), layouts[1].as_bytes());
+    support::assert_same_bytes(
         "the file after refused rotations",
-        &read(&common::fixture("sops-3.11.0/yaml-age.yaml")),
+        &read(&support::fixture("sops-3.11.0/yaml-age.yaml")),
         &read(&file),
     );
     let missing = sandbox.file("missing.yaml");

@@ -21,9 +21,9 @@
 //! * The wrong key: **128**.
 //! * Legacy `--set '["a"]["b"] VALUE' FILE`: as `set`; without a space after `]`: **7**.
 
-mod common;
+use crate::support;
 
-use common::{
+use crate::support::{
     age_key_path, compare_runs, difference, normalize_encrypted, read, Failures, Sandbox, Tool,
 };
 use std::path::Path;
@@ -52,7 +52,7 @@ fn run_cases(fixture: &str, ext: &str, cases: &[Case], what: &str) {
         "value.json",
         "{\"from\": \"file\", \"n\": [1, 2.5, true, null]}\n",
     );
-    let original = read(&common::fixture(fixture));
+    let original = read(&support::fixture(fixture));
     let mut failures = Failures::new();
     for (i, c) in cases.iter().enumerate() {
         let label = format!("{} {}", what, c.args.join(" "));
@@ -322,9 +322,9 @@ fn missing_file_and_wrong_key_match_sops() {
     let sandbox = Sandbox::new();
     let missing = sandbox.file("missing.yaml");
     let missing = missing.to_str().unwrap();
-    common::assert_parity(&sandbox, &["set", missing, r#"["a"]"#, "1"], 2);
-    common::assert_parity(&sandbox, &["unset", missing, r#"["a"]"#], 2);
-    common::assert_parity(&sandbox, &["--set", r#"["a"] 1"#, missing], 2);
+    support::assert_parity(&sandbox, &["set", missing, r#"["a"]"#, "1"], 2);
+    support::assert_parity(&sandbox, &["unset", missing, r#"["a"]"#], 2);
+    support::assert_parity(&sandbox, &["--set", r#"["a"] 1"#, missing], 2);
     assert!(!sandbox.file("missing.yaml").exists());
 
     let file = sandbox.copy_fixture("sops-3.11.0/yaml-age.yaml", "secrets.yaml");
@@ -332,13 +332,13 @@ fn missing_file_and_wrong_key_match_sops() {
         let out = sandbox
             .cmd(tool)
             .args(["set", file.to_str().unwrap(), r#"["a"]"#, "1"])
-            .identity(common::Identity::AgeKeyFile(age_key_path("age-carol")))
+            .identity(support::Identity::AgeKeyFile(age_key_path("age-carol")))
             .run();
         assert_eq!(out.code, Some(128), "{}", out.describe());
     }
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "the file after set with the wrong key",
-        &read(&common::fixture("sops-3.11.0/yaml-age.yaml")),
+        &read(&support::fixture("sops-3.11.0/yaml-age.yaml")),
         &read(&file),
     );
 }

@@ -13,9 +13,9 @@
 //! * No `.sops.yaml`: **1** "config file not found"; a file that does not exist: **1**; no
 //!   matching rule: **1** "no matching creation rules found".
 
-mod common;
+use crate::support;
 
-use common::{
+use crate::support::{
     age_key_path, age_recipient, compare_runs, normalize_encrypted, read, Identity, Output,
     Sandbox, Tool,
 };
@@ -85,7 +85,7 @@ fn updatekeys_adds_bob_like_sops() {
     let sandbox = Sandbox::new();
     config(&sandbox, &two_recipients_rule());
     let rel = "sops-3.11.0/yaml-age.yaml";
-    let plain = read(&common::fixture("sops-3.11.0/yaml-age.plain.yaml"));
+    let plain = read(&support::fixture("sops-3.11.0/yaml-age.plain.yaml"));
     let mut runs = Vec::new();
     for tool in BOTH {
         let (out, file) = updatekeys(&sandbox, tool, rel, "add-bob.yaml", &["-y"], None);
@@ -101,13 +101,13 @@ fn updatekeys_adds_bob_like_sops() {
             tool.name(),
             bob.describe()
         );
-        common::assert_same_bytes("bob's plaintext", &plain, &bob.stdout);
-        common::assert_same_bytes(
+        support::assert_same_bytes("bob's plaintext", &plain, &bob.stdout);
+        support::assert_same_bytes(
             &format!(
                 "{}: values, lastmodified, mac and version after updatekeys",
                 tool.name()
             ),
-            untouched_part(&common::fixture(rel)).as_bytes(),
+            untouched_part(&support::fixture(rel)).as_bytes(),
             untouched_part(&file).as_bytes(),
         );
         runs.push((out, file));
@@ -117,7 +117,7 @@ fn updatekeys_adds_bob_like_sops() {
     if let Some(f) = compare_runs(reference, ours) {
         panic!("updatekeys -y: {f}");
     }
-    common::assert_same_bytes(
+    support::assert_same_bytes(
         "layout after updatekeys",
         normalize_encrypted(&text(&read(&runs[0].1))).as_bytes(),
         normalize_encrypted(&text(&read(&runs[1].1))).as_bytes(),
@@ -135,7 +135,7 @@ fn updatekeys_adds_bob_like_sops() {
                 "{}",
                 out.describe()
             );
-            common::assert_same_bytes("an up-to-date file", &before, &read(file));
+            support::assert_same_bytes("an up-to-date file", &before, &read(file));
         }
     }
 }
@@ -145,7 +145,7 @@ fn updatekeys_asks_for_confirmation_like_sops() {
     let sandbox = Sandbox::new();
     config(&sandbox, &two_recipients_rule());
     let rel = "sops-3.11.0/yaml-age.yaml";
-    let original = read(&common::fixture(rel));
+    let original = read(&support::fixture(rel));
     for (stdin, code, changed) in [
         (None, 1, false),
         (Some("n\n"), 0, false),
@@ -207,7 +207,7 @@ fn updatekeys_with_key_groups_and_shamir_like_sops() {
         if let Some(f) = compare_runs(&runs[0].0, &runs[1].0) {
             panic!("{rel}: {f}");
         }
-        common::assert_same_bytes(
+        support::assert_same_bytes(
             &format!("{rel}: layout after updatekeys"),
             normalize_encrypted(&text(&read(&runs[0].1))).as_bytes(),
             normalize_encrypted(&text(&read(&runs[1].1))).as_bytes(),
@@ -236,20 +236,20 @@ fn updatekeys_errors_match_sops() {
     let file = sandbox.copy_fixture("sops-3.11.0/yaml-age.yaml", "secrets.yaml");
     let f = file.to_str().unwrap();
     // No .sops.yaml at all.
-    common::assert_parity(&sandbox, &["updatekeys", "-y", f], 1);
+    support::assert_parity(&sandbox, &["updatekeys", "-y", f], 1);
     config(&sandbox, &two_recipients_rule());
     let missing = sandbox.file("missing.yaml");
-    common::assert_parity(
+    support::assert_parity(
         &sandbox,
         &["updatekeys", "-y", missing.to_str().unwrap()],
         1,
     );
     // The rule is for .yaml files only.
     let json = sandbox.copy_fixture("sops-3.11.0/json-age.json", "secrets.json");
-    common::assert_parity(&sandbox, &["updatekeys", "-y", json.to_str().unwrap()], 1);
-    common::assert_same_bytes(
+    support::assert_parity(&sandbox, &["updatekeys", "-y", json.to_str().unwrap()], 1);
+    support::assert_same_bytes(
         "a file updatekeys refused",
-        &read(&common::fixture("sops-3.11.0/json-age.json")),
+        &read(&support::fixture("sops-3.11.0/json-age.json")),
         &read(&json),
     );
 }

@@ -3,9 +3,8 @@
 //! `secrets+literal`, `secrets+age-import`, `secrets+gpg-import`), the path-safety switches,
 //! and `install-plugin` next to helm-secrets.
 
-mod helm_support;
 
-use helm_support::{key, run, sops_rs, Output, Sandbox, ALICE};
+use super::support::{key, run, sops_rs, Output, Sandbox, ALICE};
 use std::process::Command;
 
 fn helm_cmd(s: &Sandbox, args: &[&str]) -> Command {

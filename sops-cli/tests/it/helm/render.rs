@@ -5,9 +5,9 @@
 //! with the wrong key the run fails and prints no manifest; after every run nothing under
 //! `TMPDIR`, the chart or Helm's directories holds the plaintext, and `TMPDIR` is empty.
 
-mod helm_support;
+use super::support;
 
-use helm_support::{helm, key, run, Sandbox};
+use super::support::{helm, key, run, Sandbox};
 
 fn plugin_renders(major: u32) {
     let s = Sandbox::new();
@@ -197,11 +197,11 @@ fn wrapper_forms(major: u32) {
     // --set-file with a sops binary file: the raw decrypted content becomes the value.
     let plain = s.write("tmp-password.txt", "test");
     let out = run(s
-        .cmd(helm_support::sops_rs())
+        .cmd(support::sops_rs())
         .args([
             "encrypt",
             "--age",
-            helm_support::ALICE,
+            support::ALICE,
             "--input-type",
             "binary",
             "--output-type",

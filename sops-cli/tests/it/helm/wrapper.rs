@@ -3,9 +3,8 @@
 //! flags are rewritten and which are not, the `?`, `backend!` and `\,` syntax, exit codes, the
 //! environment, where helm is found, and that a decryption error stops the run before helm.
 
-mod helm_support;
 
-use helm_support::{key, run, sops_rs, Output, Sandbox};
+use super::support::{key, run, sops_rs, Output, Sandbox};
 use std::path::PathBuf;
 
 /// Prints `ARG:<arg>` per argument, `ENV:HELM_NAMESPACE=…`, and for every `,`/`=`-separated

@@ -4,9 +4,8 @@
 //! `--format json` report through a hook; and the shipped `.pre-commit-hooks.yaml`, validated
 //! and run with `pre-commit try-repo`.
 
-mod precommit_support;
 
-use precommit_support::{output, pre_commit_python, workspace, Repo, RULES, SOPS_RS};
+use super::support::{output, pre_commit_python, workspace, Repo, RULES, SOPS_RS};
 use std::path::Path;
 
 #[test]

@@ -20,11 +20,10 @@
 //!   sops-rs reads it, a deliberate divergence (`version` is not authenticated and says
 //!   nothing about the content; see the last test).
 
-mod common;
-mod tamper_support;
+use crate::support;
 
-use common::{fixture, read, Sandbox, Tool};
-use tamper_support::*;
+use crate::support::{fixture, read, Sandbox, Tool};
+use super::support::*;
 
 /// The value of the first `key` in an encrypted file's text, up to the end of its line (YAML
 /// `key: value`, dotenv `key=value`, INI `key = value`, JSON `"key": "value",`).
@@ -208,8 +207,8 @@ fn removed_default_suffix_goes_unnoticed() {
 fn changed_age_recipient_goes_unnoticed() {
     // The recipient names the key for people; the identity is tried on the stanza itself.
     let sandbox = Sandbox::new();
-    let bob = common::age_recipient("age-bob");
-    let alice = common::age_recipient("age-alice");
+    let bob = support::age_recipient("age-bob");
+    let alice = support::age_recipient("age-alice");
     undetected(
         &sandbox,
         "recipient.yaml",
@@ -265,5 +264,5 @@ fn removed_version_is_read_by_sops_rs_and_refused_by_sops() {
         .run()
         .expect_success();
     let expected = read(&fixture("sops-3.11.0/yaml-age.plain.yaml"));
-    common::assert_same_bytes("sops-rs decrypt without version", &expected, &ours.stdout);
+    support::assert_same_bytes("sops-rs decrypt without version", &expected, &ours.stdout);
 }

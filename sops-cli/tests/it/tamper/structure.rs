@@ -19,11 +19,9 @@
 //!   same value twice is a MAC mismatch (**51**), another key's value under the duplicate
 //!   fails authentication (**25**). JSON and dotenv keep duplicates: **51**.
 
-mod common;
-mod tamper_support;
 
-use common::Sandbox;
-use tamper_support::*;
+use crate::support::Sandbox;
+use super::support::*;
 
 // --- deleted -------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@
 //! plaintext when the change is one SOPS cannot detect ([`undetected`]).
 #![allow(dead_code)] // each suite uses a different part
 
-use crate::common::{assert_parity, fixture, read, Output, Sandbox, Tool};
+use crate::support::{assert_parity, fixture, read, Output, Sandbox, Tool};
 
 /// An encrypted fixture of `fixtures/sops-3.11.0` as text.
 pub fn encrypted(name: &str) -> String {

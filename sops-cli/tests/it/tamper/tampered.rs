@@ -25,9 +25,8 @@
 //! * Invalid YAML or JSON: `encrypt` **2** ("Error unmarshalling file"), `decrypt` **1**
 //!   ("Error unmarshalling input yaml/json").
 
-mod common;
 
-use common::{
+use crate::support::{
     age_key_path, age_recipient, assert_parity, fixture, read, Identity, Output, Sandbox,
 };
 

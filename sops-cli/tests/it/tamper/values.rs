@@ -21,11 +21,9 @@
 //! * Truncated base64 data fails authentication (**25**); empty data no longer matches the
 //!   `ENC[…]` format (**25**); a file cut before its `sops` block has no metadata (**1**).
 
-mod common;
-mod tamper_support;
 
-use common::Sandbox;
-use tamper_support::*;
+use crate::support::Sandbox;
+use super::support::*;
 
 // --- one bit flipped -------------------------------------------------------------------------
 

@@ -17,9 +17,9 @@ fn data(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// `fixtures/<name>` of the repository.
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/../fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    sops_test_support::fixtures::read(&sops_test_support::fixture(name))
 }
 
 fn show(bytes: &[u8]) -> String {

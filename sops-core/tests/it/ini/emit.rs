@@ -10,7 +10,8 @@ use sops_core::store::yaml::YamlStore;
 use sops_core::store::{Format, Store};
 use sops_core::tree::{Mapping, Node, Scalar, Tree};
 use sops_core::{decrypt_file, encrypt_file, DecryptOptions, EncryptOptions, ErrorKind};
-use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
+use sops_core::{KeyEntry, KeySource};
+use sops_test_support::CleartextKey;
 
 fn data(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -137,28 +138,6 @@ fn deep_nesting_is_refused_not_overflowing() {
     let err = fails(IniStore::new().emit_plain(&tree));
     assert_eq!(err.exit_code(), 4);
     assert_eq!(err.message(), "a value is nested too deeply to write");
-}
-
-/// Insecure: "wraps" the data key by hex-encoding it. For these tests only.
-struct CleartextKey;
-
-impl KeySource for CleartextKey {
-    fn key_type(&self) -> &str {
-        "age"
-    }
-    fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {
-        let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-        entry.set_field("enc", hex);
-        Ok(())
-    }
-    fn unwrap(&self, entry: &KeyEntry) -> Option<Result<SecretBytes, KeyError>> {
-        let hex = entry.field("enc")?;
-        let bytes = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-            .collect::<Option<Vec<u8>>>()?;
-        Some(Ok(SecretBytes::new(bytes)))
-    }
 }
 
 fn options() -> EncryptOptions {

@@ -1,17 +1,42 @@
 //! JSON and binary store against files written by the reference sops 3.11.0.
 //!
-//! Every `*.json` under `tests/data/json/` that is compared byte for byte was produced by
-//! `sops` 3.11.0 (the commands are named next to each test).
+//! Every `*.json` compared byte for byte was produced by `sops` 3.11.0 (the commands are named
+//! next to each test): the files of `fixtures/` listed in [`SHARED`], the others in
+//! `tests/data/json/`.
 
 use sops_core::metadata::Metadata;
 use sops_core::store::json::{BinaryStore, JsonStore};
 use sops_core::store::Store;
 use sops_core::tree::{MapItem, Node, Scalar};
 use sops_core::ErrorKind;
+use std::path::Path;
 
+/// The files of the repository's `fixtures/` these tests read, by the name they use.
+const SHARED: &[(&str, &str)] = &[
+    ("json-age.json", "sops-3.11.0/json-age.json"),
+    ("json-age.plain.json", "sops-3.11.0/json-age.plain.json"),
+    (
+        "json-encrypted-regex.json",
+        "sops-3.11.0/json-encrypted-regex.json",
+    ),
+    (
+        "json-encrypted-regex.plain.json",
+        "sops-3.11.0/json-encrypted-regex.plain.json",
+    ),
+    ("binary-age.bin.json", "sops-3.11.0/binary-age.bin.json"),
+    ("binary-age.plain.bin", "sops-3.11.0/binary-age.plain.bin"),
+    ("enc_s.json", "spec-examples/enc_s.json"),
+];
+
+/// A file of [`SHARED`], else `tests/data/json/<name>`.
 fn data(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/json/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    let path = match SHARED.iter().find(|(short, _)| *short == name) {
+        Some((_, rel)) => sops_test_support::fixture(rel),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/json")
+            .join(name),
+    };
+    sops_test_support::fixtures::read(&path)
 }
 
 fn show(bytes: &[u8]) -> String {

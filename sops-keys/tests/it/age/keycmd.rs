@@ -1,9 +1,8 @@
 //! `SOPS_AGE_KEY_CMD`: identities from a command's stdout, with `SOPS_AGE_RECIPIENT` set.
 #![cfg(unix)]
 
-mod common;
 
-use common::{data, expected, fixture_entry};
+use super::support::{data, expected, fixture_entry};
 use sops_core::KeySource;
 use sops_keys::age::AgeKeySource;
 use sops_keys::age_identities::IdentityEnv;

@@ -1,8 +1,8 @@
 //! Unwrapping data keys that real sops 3.11 wrote, and identity discovery.
 
-mod common;
+use super::support;
 
-use common::{data, expected, fixture_entry, read};
+use super::support::{data, expected, fixture_entry, read};
 use sops_core::KeySource;
 use sops_keys::age::AgeKeySource;
 use sops_keys::age_identities::{IdentityEnv, SourceState};
@@ -225,8 +225,8 @@ fn corrupt_enc_is_an_error_not_none() {
     let source = AgeKeySource::from_identity_text(&read("age-alice.txt")).unwrap();
     let mut enc = read("alice.enc.age");
     enc.insert_str(40, "!!!!");
-    let entry = common::entry(&expected("alice.enc.age").recipient, Some(&enc));
+    let entry = support::entry(&expected("alice.enc.age").recipient, Some(&enc));
     assert!(matches!(source.unwrap(&entry), Some(Err(_))));
-    let entry = common::entry(&expected("alice.enc.age").recipient, None);
+    let entry = support::entry(&expected("alice.enc.age").recipient, None);
     assert!(matches!(source.unwrap(&entry), Some(Err(_))));
 }

@@ -1,8 +1,8 @@
 //! Wrapping: the armor format sops writes, interop with the stock `age` CLI, recipient parsing.
 
-mod common;
+use super::support;
 
-use common::{data, entry, read};
+use super::support::{data, entry, read};
 use sops_core::KeySource;
 use sops_keys::age::{encrypt_armored, parse_recipient, parse_recipients, AgeKeySource};
 use sops_keys::age_identities::IdentityEnv;
@@ -192,7 +192,7 @@ fn sops_cli() -> Option<PathBuf> {
 fn sops_decrypts_a_file_whose_enc_we_wrote() {
     let Some(sops) = sops_cli() else { return };
     // Re-wrap yaml-age.yaml's data key with our code and put it in place of sops' own `enc`.
-    let data_key = common::expected("alice.enc.age").bytes;
+    let data_key = support::expected("alice.enc.age").bytes;
     let enc = encrypt_armored(ALICE, &data_key).unwrap();
     let original = read("yaml-age.yaml");
     let start = original.find("-----BEGIN AGE").unwrap() - 12;

@@ -9,9 +9,8 @@
 //!   error naming role and key. Both use small local stand-ins, not moto.
 #![cfg(feature = "kms")]
 
-mod kms_support;
 
-use kms_support::{requests_for, signing_key_id, Moto, REGION, ROLE};
+use super::support::{requests_for, signing_key_id, Moto, REGION, ROLE};
 use sops_core::KeyEntry;
 use sops_core::KeySource;
 use sops_keys::kms::{KmsCredentials, KmsKey, KmsKeySource, KmsOptions};

@@ -4,9 +4,8 @@
 //! sops.
 #![cfg(feature = "kms")]
 
-mod kms_support;
 
-use kms_support::{run_ok, Moto, REGION, ROLE};
+use super::support::{run_ok, Moto, REGION, ROLE};
 use sops_core::store::Format;
 use sops_core::{DecryptOptions, EncryptOptions, KeyEntry, KeySource, Metadata};
 use sops_keys::kms_parse::{parse_arn_list, parse_encryption_context};

@@ -3,9 +3,9 @@
 //! the written entry's field order and use from inside an async runtime.
 #![cfg(feature = "kms")]
 
-mod kms_support;
+use super::support;
 
-use kms_support::{requests_for, signing_key_id, Moto, REGION, ROLE};
+use super::support::{requests_for, signing_key_id, Moto, REGION, ROLE};
 use sops_core::tree::Node;
 use sops_core::{KeyEntry, KeySource};
 use sops_keys::kms::{KmsKey, KmsKeySource};
@@ -91,12 +91,12 @@ fn round_trip_with_context_and_a_shamir_share() {
     let encrypts = requests_for(&recorded, "Encrypt");
     assert_eq!(encrypts.len(), 1);
     let body: serde_json::Value =
-        serde_json::from_str(&kms_support::body(encrypts[0])).expect("a JSON body");
+        serde_json::from_str(&support::body(encrypts[0])).expect("a JSON body");
     assert_eq!(body["KeyId"], arn.as_str());
     assert_eq!(body["EncryptionContext"]["alpha"], "x:y");
     assert_eq!(body["EncryptionContext"]["zeta"], "1");
     let decrypts = requests_for(&recorded, "Decrypt");
-    let body: serde_json::Value = serde_json::from_str(&kms_support::body(decrypts[0])).unwrap();
+    let body: serde_json::Value = serde_json::from_str(&support::body(decrypts[0])).unwrap();
     assert_eq!(
         body["KeyId"],
         arn.as_str(),
@@ -187,7 +187,7 @@ fn roles_are_assumed_through_sts() {
     let recorded = moto.recorded();
     let assumed = requests_for(&recorded, "AssumeRole");
     assert_eq!(assumed.len(), 1, "one client per (region, profile, role)");
-    let form = kms_support::body(assumed[0]);
+    let form = support::body(assumed[0]);
     let expected_session = sops_keys::kms_parse::sts_session_name(
         &sops_keys::kms_parse::hostname().expect("a hostname"),
     );

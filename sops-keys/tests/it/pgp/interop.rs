@@ -6,9 +6,8 @@
 //! The reference binary is `$SOPS_REFERENCE_BIN`, else `sops` on `PATH`.
 #![cfg(feature = "pgp")]
 
-mod pgp_common;
 
-use pgp_common::*;
+use super::support::*;
 use sops_core::KeySource;
 use std::path::Path;
 use std::process::Command;

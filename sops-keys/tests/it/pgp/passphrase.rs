@@ -3,9 +3,8 @@
 //! `unwrap` through gpg succeed without a terminal.
 #![cfg(feature = "pgp")]
 
-mod pgp_common;
 
-use pgp_common::*;
+use super::support::*;
 use sops_core::KeySource;
 use sops_keys::pgp::PgpKeySource;
 use std::time::Duration;

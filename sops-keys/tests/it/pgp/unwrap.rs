@@ -2,9 +2,8 @@
 //! errors when that cannot work.
 #![cfg(feature = "pgp")]
 
-mod pgp_common;
 
-use pgp_common::*;
+use super::support::*;
 use sops_core::KeySource;
 use sops_keys::pgp::{PgpConfig, PgpKeySource};
 use std::time::Duration;

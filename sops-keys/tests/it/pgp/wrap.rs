@@ -2,9 +2,8 @@
 //! certificate, and the keys that must be refused.
 #![cfg(feature = "pgp")]
 
-mod pgp_common;
 
-use pgp_common::*;
+use super::support::*;
 use sequoia_openpgp as openpgp;
 use sops_core::KeySource;
 use sops_keys::pgp::{PgpConfig, PgpKeySource};

@@ -1,0 +1,26 @@
+//! The integration tests of the `sops-rs` binary, in one binary
+//! (`cargo test -p sops-cli --test it`; one module: `cargo nextest run -p sops-cli -E
+//! 'test(/^cmd::edit::/)'`).
+//!
+//! Each test runs the built `sops-rs` and, where it compares, the reference sops 3.11.0 in a
+//! sandbox ([`support`]). One module per concern: the subcommands in [`cmd`], the Helm wrapper in
+//! [`helm`], the pre-commit hook in [`precommit`], tampered files in [`tamper`]. What other
+//! crates' tests share too (the `fixtures/` paths, the reference sops, the binary locator, the
+//! malformed inputs) comes from the `sops-test-support` crate.
+
+mod cli_errors;
+mod cmd;
+mod crash_safety;
+mod decrypt_many;
+mod fixtures_decrypt;
+mod helm;
+mod interop;
+mod large_files;
+mod malformed;
+mod precommit;
+mod readme;
+mod refs;
+mod stores_interop;
+mod support;
+mod tamper;
+mod textconv;

@@ -1,17 +1,34 @@
-//! Helpers shared by the integration tests: test data paths and the expected plaintexts.
+//! Helpers shared by the age tests: test data paths and the expected plaintexts.
+//!
+//! The keys and the sops-written files these tests share with the other crates are read from
+//! the repository's `fixtures/` ([`SHARED`]); what only they use is in `tests/data/`.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
-/// `tests/data/<name>`.
+/// The files of the repository's `fixtures/` these tests read, by the name they use.
+const SHARED: &[(&str, &str)] = &[
+    ("age-alice.txt", "keys/age-alice.txt"),
+    ("age-bob.txt", "keys/age-bob.txt"),
+    ("age-carol.txt", "keys/age-carol.txt"),
+    ("ssh-ed25519", "keys/ssh-ed25519"),
+    ("ssh-ed25519.pub", "keys/ssh-ed25519.pub"),
+    ("yaml-age.yaml", "sops-3.11.0/yaml-age.yaml"),
+    ("yaml-age.plain.yaml", "sops-3.11.0/yaml-age.plain.yaml"),
+];
+
+/// A file of [`SHARED`], else `tests/data/<name>`.
 pub fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("data")
-        .join(name)
+    match SHARED.iter().find(|(short, _)| *short == name) {
+        Some((_, rel)) => sops_test_support::fixture(rel),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join("data")
+            .join(name),
+    }
 }
 
-/// The contents of `tests/data/<name>` as text.
+/// The contents of [`data`]`(name)` as text.
 pub fn read(name: &str) -> String {
     std::fs::read_to_string(data(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"))
 }

@@ -20,7 +20,11 @@ use std::time::{Duration, Instant};
 
 /// Set in the child: the ARN to use.
 const CHILD_ARN: &str = "SOPS_RS_KMS_TEST_CHILD_ARN";
-const TEST_NAME: &str = "the_default_chain_reads_the_environment";
+/// The child's test, as the test harness names it (the module path without the crate).
+fn test_name() -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
+    format!("{module}::the_default_chain_reads_the_environment")
+}
 
 #[test]
 fn the_default_chain_reads_the_environment() {
@@ -37,7 +41,7 @@ fn the_default_chain_reads_the_environment() {
     .unwrap();
     let none = moto.dir().join("no-such-file");
     let output = Command::new(std::env::current_exe().unwrap())
-        .args([TEST_NAME, "--exact", "--nocapture", "--test-threads=1"])
+        .args([&test_name(), "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ARN, &arn)
         .env("AWS_ENDPOINT_URL_KMS", &moto.endpoint)
         .env("AWS_ENDPOINT_URL_STS", &moto.endpoint)

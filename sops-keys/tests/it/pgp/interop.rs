@@ -21,11 +21,8 @@ const CASES: [(&str, &str); 3] = [
     ("yaml-age-and-pgp.yaml", "yaml-age-and-pgp.enc.asc"),
 ];
 
-fn sops_binary() -> String {
-    std::env::var("SOPS_REFERENCE_BIN")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "sops".to_owned())
+fn sops_binary() -> &'static Path {
+    sops_test_support::reference_sops()
 }
 
 /// `enc` as it appears in the YAML literal block: indented, blank lines left empty.
@@ -70,7 +67,7 @@ fn sops_decrypt(file: &Path, env: &[(&str, &str)]) -> String {
         command.env(k, v);
     }
     let out = run_with_input(&mut command, b"")
-        .unwrap_or_else(|e| panic!("cannot run the reference sops `{}`: {e}", sops_binary()));
+        .unwrap_or_else(|e| panic!("cannot run the reference sops `{}`: {e}", sops_binary().display()));
     assert!(
         out.status.success(),
         "sops decrypt {}: {}",

@@ -1,5 +1,6 @@
-//! Helpers shared by the PGP integration tests: test data under `tests/data/pgp`, and a
-//! throwaway GnuPG home with its own `gpg-agent`.
+//! Helpers shared by the PGP integration tests: test data (the keys and sops-written files of
+//! the repository's `fixtures/`, the rest under `tests/data/pgp`), and a throwaway GnuPG home with
+//! its own `gpg-agent`.
 //!
 //! The tests need GnuPG 2.2 or later (`gpg`, `gpg-agent`, `gpgconf`, `gpg-connect-agent`).
 //! They never change this process's environment: `GNUPGHOME` is set only on the child
@@ -16,16 +17,32 @@ pub const RSA_FP: &str = "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4";
 /// The Ed25519/Cv25519 fixture key.
 pub const ED_FP: &str = "CC8CB3591DF8BB3CDE1036B4045E0B7A37651994";
 
-/// `tests/data/pgp/<name>`.
+/// The files of the repository's `fixtures/` these tests read, by the name they use.
+const SHARED: &[(&str, &str)] = &[
+    ("pgp-sops-functional-tests.asc", "keys/pgp-sops-functional-tests.asc"),
+    ("pgp-ed25519.secret.asc", "keys/pgp-ed25519.secret.asc"),
+    ("pgp-ed25519.public.asc", "keys/pgp-ed25519.public.asc"),
+    ("yaml-pgp-rsa.yaml", "sops-3.11.0/yaml-pgp-rsa.yaml"),
+    ("yaml-pgp-rsa.plain.yaml", "sops-3.11.0/yaml-pgp-rsa.plain.yaml"),
+    ("yaml-pgp-ed25519.yaml", "sops-3.11.0/yaml-pgp-ed25519.yaml"),
+    ("yaml-pgp-ed25519.plain.yaml", "sops-3.11.0/yaml-pgp-ed25519.plain.yaml"),
+    ("yaml-age-and-pgp.yaml", "sops-3.11.0/yaml-age-and-pgp.yaml"),
+    ("yaml-age-and-pgp.plain.yaml", "sops-3.11.0/yaml-age-and-pgp.plain.yaml"),
+];
+
+/// A file of [`SHARED`], else `tests/data/pgp/<name>`.
 pub fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("data")
-        .join("pgp")
-        .join(name)
+    match SHARED.iter().find(|(short, _)| *short == name) {
+        Some((_, rel)) => sops_test_support::fixture(rel),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join("data")
+            .join("pgp")
+            .join(name),
+    }
 }
 
-/// The contents of `tests/data/pgp/<name>` as text.
+/// The contents of [`data`]`(name)` as text.
 pub fn read(name: &str) -> String {
     std::fs::read_to_string(data(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"))
 }

@@ -182,10 +182,12 @@ fn from_env_reads_the_sops_variables() {
     }
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
+    // The test harness names the test by its module path without the crate.
+    let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
     let out = std::process::Command::new(exe)
         .args([
             "--exact",
-            "from_env_reads_the_sops_variables",
+            &format!("{module}::from_env_reads_the_sops_variables"),
             "--test-threads=1",
         ])
         .env(CHILD_VAR, "1")

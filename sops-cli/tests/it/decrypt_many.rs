@@ -2,7 +2,6 @@
 //! against what the reference sops prints for each file alone, and the master key asked once
 //! per distinct wrapped data key (counted through a logging `SOPS_GPG_EXEC`).
 
-
 use crate::support::{age_recipient, assert_same_bytes, fixture, mode, Sandbox, Tool};
 use std::path::PathBuf;
 

@@ -3,7 +3,6 @@
 //! threads: both directions against the reference sops, with and without a partial-encryption
 //! rule, and `set` keeping every other value's ciphertext.
 
-
 use crate::support::{age_recipient, assert_same_bytes, normalize_encrypted, Sandbox, Tool};
 use std::fmt::Write;
 use std::path::Path;

@@ -1,6 +1,5 @@
 //! The README tells a new user two commands; they must stay true.
 
-
 use crate::support::{assert_same_bytes, fixture, read, repo_root, Identity, Sandbox, Tool};
 
 const INSTALL_AND_DECRYPT: &str = "cargo install --path sops-cli && SOPS_AGE_KEY_FILE=fixtures/keys/age-alice.txt sops-rs decrypt fixtures/sops-3.11.0/yaml-age.yaml";

@@ -15,7 +15,7 @@ fn data() -> PathBuf {
 }
 
 fn key(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../fixtures/keys/age-{name}.txt"))
+    sops_test_support::age_key_path(&format!("age-{name}"))
 }
 
 /// Runs `sops-rs ARGS` in `cwd` with only `PATH`, a scratch `HOME` and `TMPDIR`, and `env`;

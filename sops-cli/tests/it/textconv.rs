@@ -7,7 +7,7 @@
 //! Commands run with a cleared environment and a home inside the test's temporary directory;
 //! `SOPS_AGE_KEY_FILE` names alice's key from `fixtures/keys` unless a test removes it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 const SOPS_RS: &str = env!("CARGO_BIN_EXE_sops-rs");
@@ -77,7 +77,7 @@ impl Repo {
             .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
             .stdin(Stdio::null());
         if key {
-            let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/keys/age-alice.txt");
+            let key = sops_test_support::age_key_path("age-alice");
             cmd.env("SOPS_AGE_KEY_FILE", key);
         }
         let out = cmd.output().expect("run a command");

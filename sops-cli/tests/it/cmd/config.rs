@@ -20,7 +20,9 @@
 
 use crate::support;
 
-use crate::support::{age_recipient, assert_parity, normalize_encrypted, Failures, Output, Sandbox, Tool};
+use crate::support::{
+    age_recipient, assert_parity, normalize_encrypted, Failures, Output, Sandbox, Tool,
+};
 use std::path::Path;
 
 const BOTH: [Tool; 2] = [Tool::Sops, Tool::SopsRs];

@@ -3,7 +3,6 @@
 //! `secrets+literal`, `secrets+age-import`, `secrets+gpg-import`), the path-safety switches,
 //! and `install-plugin` next to helm-secrets.
 
-
 use super::support::{key, run, sops_rs, Output, Sandbox, ALICE};
 use std::process::Command;
 

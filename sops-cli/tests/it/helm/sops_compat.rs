@@ -13,7 +13,6 @@
 //! `SOPS_AGE_RECIPIENTS`. The encrypted output must keep the `mac: ENC[…,type:str]` line that
 //! helm-secrets greps for (`mac.*,type:str]`), and decrypted output is byte-exact.
 
-
 use super::support::{run, sops_rs, Output, Sandbox, ALICE};
 use std::io::Write;
 use std::process::{Command, Stdio};

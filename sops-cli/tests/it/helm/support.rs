@@ -1,4 +1,4 @@
-//! Shared helpers of the Helm tests (`helm_*.rs`): the real Helm 3.17.3 and 4.1.4 binaries, a
+//! Shared helpers of the Helm tests (`helm::*`): the real Helm 3.17.3 and 4.1.4 binaries, a
 //! sandbox holding a copy of the seed's chart with its own `TMPDIR`, `HOME` and Helm
 //! directories, and the "no plaintext on disk" check.
 //!
@@ -21,15 +21,11 @@ pub const RENDERED: &str = "password: \"dGVzdA==\"";
 /// The age recipient of `fixtures/keys/age-alice.txt`, which opens `credentials.yaml`.
 pub const ALICE: &str = "age1kqzkxccncjjnlrdyf2lamgdtlxpegqn8su4w4rt8wpnu845pgu6ssnu6xg";
 
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("sops-cli is inside the workspace")
-        .to_path_buf()
-}
+pub use sops_test_support::repo_root;
 
+/// `fixtures/keys/<name>`.
 pub fn key(name: &str) -> PathBuf {
-    repo_root().join("fixtures/keys").join(name)
+    sops_test_support::fixture("keys").join(name)
 }
 
 pub fn data(rel: &str) -> PathBuf {

@@ -3,7 +3,6 @@
 //! flags are rewritten and which are not, the `?`, `backend!` and `\,` syntax, exit codes, the
 //! environment, where helm is found, and that a decryption error stops the run before helm.
 
-
 use super::support::{key, run, sops_rs, Output, Sandbox};
 use std::path::PathBuf;
 

@@ -1,8 +1,8 @@
-//! `sops-rs check` run directly (the pre-commit framework is in `precommit_guard.rs`): rule
+//! `sops-rs check` run directly (the pre-commit framework is in `precommit::guard`): rule
 //! matching, warnings, malformed files, metadata checks, `--verify-mac` without keys or with a
 //! corrupted value, the git-tracked default file list, and that no value is ever printed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 const SOPS_RS: &str = env!("CARGO_BIN_EXE_sops-rs");
@@ -34,7 +34,7 @@ impl Dir {
             );
         }
         std::fs::create_dir(tmp.path().join(".home")).expect("create a home");
-        let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/keys/age-alice.txt");
+        let key = sops_test_support::age_key_path("age-alice");
         let dir = Dir {
             tmp,
             key_file: Some(key),

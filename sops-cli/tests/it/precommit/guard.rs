@@ -1,9 +1,8 @@
 //! `sops-rs check` under the real pre-commit framework (PyPI `pre-commit`), in temporary git
 //! repositories: `pre-commit install`, then `git commit` runs the guard as a `repo: local`,
-//! `language: system` hook with the binary under test (see `precommit_support/mod.rs`); the
+//! `language: system` hook with the binary under test (see `precommit::support`); the
 //! `--format json` report through a hook; and the shipped `.pre-commit-hooks.yaml`, validated
 //! and run with `pre-commit try-repo`.
-
 
 use super::support::{output, pre_commit_python, workspace, Repo, RULES, SOPS_RS};
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! Shared by the pre-commit tests (`precommit_guard.rs`): a temporary
+//! Shared by the pre-commit tests (`precommit::guard`): a temporary
 //! git repository with its own home and caches, pre-commit installed, and `repo: local` hooks
 //! that run the `sops-rs` under test.
 //!
@@ -16,8 +16,9 @@ use std::sync::OnceLock;
 pub const SOPS_RS: &str = env!("CARGO_BIN_EXE_sops-rs");
 pub const RECIPIENT: &str = "age1kqzkxccncjjnlrdyf2lamgdtlxpegqn8su4w4rt8wpnu845pgu6ssnu6xg";
 
+/// The repository (the workspace).
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    sops_test_support::repo_root()
 }
 
 /// The Python interpreter that can import `pre_commit` (its real path, not a pyenv shim).

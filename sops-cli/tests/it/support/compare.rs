@@ -150,4 +150,3 @@ pub fn assert_parity_with(
     }
     (reference, ours)
 }
-

@@ -85,4 +85,3 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 pub fn entries_under_dir(dir: &Path) -> Vec<PathBuf> {
     entries_under(dir, true)
 }
-

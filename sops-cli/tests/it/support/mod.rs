@@ -11,6 +11,7 @@
 //! or not 3.11.0, every test that needs it fails and says how to install it; none passes
 //! silently. `$SOPS_RS_TEST_BIN`, if set, replaces the `sops-rs` under test (to check the suite
 //! against the reference sops itself, or to test a release build).
+#![allow(dead_code)] // a toolbox for every test module: not each helper is used today
 
 mod compare;
 mod files;
@@ -20,18 +21,15 @@ mod sandbox;
 mod tool;
 
 pub use compare::{
-    assert_parity, assert_parity_with, assert_same_bytes, compare_runs, difference, escape,
-    Failures,
+    assert_parity, assert_parity_with, assert_same_bytes, compare_runs, difference, Failures,
 };
 pub use files::{
     entries_under_dir, file_name, files_under, fixture_files, mode, set_mode, wait_for_file,
 };
 pub use normalize::normalize_encrypted;
-pub use output::{Output, Running};
-pub use sandbox::{Cmd, Identity, Sandbox};
+pub use output::Output;
+pub use sandbox::{Identity, Sandbox};
 pub use sops_test_support::fixtures::read;
 pub use sops_test_support::reference::program_on_path;
-pub use sops_test_support::{
-    age_key_path, age_recipient, fixture, reference_sops, repo_root, REFERENCE_VERSION,
-};
+pub use sops_test_support::{age_key_path, age_recipient, fixture, reference_sops, repo_root};
 pub use tool::Tool;

@@ -81,4 +81,3 @@ fn replace_lastmodified(text: &str) -> String {
     out.push_str(rest);
     out
 }
-

@@ -145,4 +145,3 @@ pub(super) fn truncate(text: &str, max: usize) -> String {
     }
     format!("{}… ({} bytes more)", &text[..end], text.len() - end)
 }
-

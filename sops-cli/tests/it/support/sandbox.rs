@@ -166,7 +166,6 @@ impl Sandbox {
     }
 }
 
-
 /// Variables passed through from the test's own environment; everything else is cleared.
 const PASS_THROUGH: &[&str] = &[
     "PATH",
@@ -308,4 +307,3 @@ impl Cmd<'_> {
         }
     }
 }
-

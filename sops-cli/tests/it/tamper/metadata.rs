@@ -22,8 +22,8 @@
 
 use crate::support;
 
-use crate::support::{fixture, read, Sandbox, Tool};
 use super::support::*;
+use crate::support::{fixture, read, Sandbox, Tool};
 
 /// The value of the first `key` in an encrypted file's text, up to the end of its line (YAML
 /// `key: value`, dotenv `key=value`, INI `key = value`, JSON `"key": "value",`).

@@ -19,9 +19,8 @@
 //!   same value twice is a MAC mismatch (**51**), another key's value under the duplicate
 //!   fails authentication (**25**). JSON and dotenv keep duplicates: **51**.
 
-
-use crate::support::Sandbox;
 use super::support::*;
+use crate::support::Sandbox;
 
 // --- deleted -------------------------------------------------------------------------------
 

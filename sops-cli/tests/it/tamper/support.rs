@@ -1,4 +1,4 @@
-//! Shared by the `tamper_*` suites: the sops 3.11 fixtures encrypted to alice (the sandbox's
+//! Shared by the `tamper::*` suites: the sops 3.11 fixtures encrypted to alice (the sandbox's
 //! identity) and small text surgery on them, plus the comparison with the reference sops.
 //!
 //! Every case runs `decrypt` with both programs on the same tampered file ([`refused`]) and

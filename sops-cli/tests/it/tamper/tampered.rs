@@ -25,7 +25,6 @@
 //! * Invalid YAML or JSON: `encrypt` **2** ("Error unmarshalling file"), `decrypt` **1**
 //!   ("Error unmarshalling input yaml/json").
 
-
 use crate::support::{
     age_key_path, age_recipient, assert_parity, fixture, read, Identity, Output, Sandbox,
 };

@@ -21,9 +21,8 @@
 //! * Truncated base64 data fails authentication (**25**); empty data no longer matches the
 //!   `ENC[…]` format (**25**); a file cut before its `sops` block has no metadata (**1**).
 
-
-use crate::support::Sandbox;
 use super::support::*;
+use crate::support::Sandbox;
 
 // --- one bit flipped -------------------------------------------------------------------------
 

@@ -1,7 +1,6 @@
 //! `SOPS_AGE_KEY_CMD`: identities from a command's stdout, with `SOPS_AGE_RECIPIENT` set.
 #![cfg(unix)]
 
-
 use super::support::{data, expected, fixture_entry};
 use sops_core::KeySource;
 use sops_keys::age::AgeKeySource;

@@ -9,7 +9,6 @@
 //!   error naming role and key. Both use small local stand-ins, not moto.
 #![cfg(feature = "kms")]
 
-
 use super::support::{requests_for, signing_key_id, Moto, REGION, ROLE};
 use sops_core::KeyEntry;
 use sops_core::KeySource;

@@ -4,7 +4,6 @@
 //! sops.
 #![cfg(feature = "kms")]
 
-
 use super::support::{run_ok, Moto, REGION, ROLE};
 use sops_core::store::Format;
 use sops_core::{DecryptOptions, EncryptOptions, KeyEntry, KeySource, Metadata};

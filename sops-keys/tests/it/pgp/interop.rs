@@ -6,7 +6,6 @@
 //! The reference binary is `$SOPS_REFERENCE_BIN`, else `sops` on `PATH`.
 #![cfg(feature = "pgp")]
 
-
 use super::support::*;
 use sops_core::KeySource;
 use std::path::Path;
@@ -66,8 +65,12 @@ fn sops_decrypt(file: &Path, env: &[(&str, &str)]) -> String {
     for (k, v) in env {
         command.env(k, v);
     }
-    let out = run_with_input(&mut command, b"")
-        .unwrap_or_else(|e| panic!("cannot run the reference sops `{}`: {e}", sops_binary().display()));
+    let out = run_with_input(&mut command, b"").unwrap_or_else(|e| {
+        panic!(
+            "cannot run the reference sops `{}`: {e}",
+            sops_binary().display()
+        )
+    });
     assert!(
         out.status.success(),
         "sops decrypt {}: {}",

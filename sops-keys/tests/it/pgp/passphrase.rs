@@ -3,7 +3,6 @@
 //! `unwrap` through gpg succeed without a terminal.
 #![cfg(feature = "pgp")]
 
-
 use super::support::*;
 use sops_core::KeySource;
 use sops_keys::pgp::PgpKeySource;

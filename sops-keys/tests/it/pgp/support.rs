@@ -19,15 +19,27 @@ pub const ED_FP: &str = "CC8CB3591DF8BB3CDE1036B4045E0B7A37651994";
 
 /// The files of the repository's `fixtures/` these tests read, by the name they use.
 const SHARED: &[(&str, &str)] = &[
-    ("pgp-sops-functional-tests.asc", "keys/pgp-sops-functional-tests.asc"),
+    (
+        "pgp-sops-functional-tests.asc",
+        "keys/pgp-sops-functional-tests.asc",
+    ),
     ("pgp-ed25519.secret.asc", "keys/pgp-ed25519.secret.asc"),
     ("pgp-ed25519.public.asc", "keys/pgp-ed25519.public.asc"),
     ("yaml-pgp-rsa.yaml", "sops-3.11.0/yaml-pgp-rsa.yaml"),
-    ("yaml-pgp-rsa.plain.yaml", "sops-3.11.0/yaml-pgp-rsa.plain.yaml"),
+    (
+        "yaml-pgp-rsa.plain.yaml",
+        "sops-3.11.0/yaml-pgp-rsa.plain.yaml",
+    ),
     ("yaml-pgp-ed25519.yaml", "sops-3.11.0/yaml-pgp-ed25519.yaml"),
-    ("yaml-pgp-ed25519.plain.yaml", "sops-3.11.0/yaml-pgp-ed25519.plain.yaml"),
+    (
+        "yaml-pgp-ed25519.plain.yaml",
+        "sops-3.11.0/yaml-pgp-ed25519.plain.yaml",
+    ),
     ("yaml-age-and-pgp.yaml", "sops-3.11.0/yaml-age-and-pgp.yaml"),
-    ("yaml-age-and-pgp.plain.yaml", "sops-3.11.0/yaml-age-and-pgp.plain.yaml"),
+    (
+        "yaml-age-and-pgp.plain.yaml",
+        "sops-3.11.0/yaml-age-and-pgp.plain.yaml",
+    ),
 ];
 
 /// A file of [`SHARED`], else `tests/data/pgp/<name>`.

@@ -2,7 +2,6 @@
 //! errors when that cannot work.
 #![cfg(feature = "pgp")]
 
-
 use super::support::*;
 use sops_core::KeySource;
 use sops_keys::pgp::{PgpConfig, PgpKeySource};

@@ -2,7 +2,6 @@
 //! certificate, and the keys that must be refused.
 #![cfg(feature = "pgp")]
 
-
 use super::support::*;
 use sequoia_openpgp as openpgp;
 use sops_core::KeySource;

@@ -12,7 +12,8 @@
 //! * [`reference`]: the reference `sops` 3.11.0 (`$SOPS_REFERENCE_BIN` or `sops` on `PATH`), run
 //!   without its version check;
 //! * [`binary`]: the `sops-rs` binary under test (`$SOPS_RS_TEST_BIN` or Cargo's build);
-//! * [`malformed`]: the malformed inputs too big to commit, built at test time.
+//! * [`malformed`]: the malformed inputs too big to commit, built at test time;
+//! * [`layout`]: the guard that every test file is a module of the crate's one test binary.
 //!
 //! What only the CLI tests use (the sandbox, the command runner, the output comparisons) stays in
 //! `sops-cli/tests/it/support`.
@@ -22,6 +23,7 @@
 pub mod binary;
 pub mod cleartext;
 pub mod fixtures;
+pub mod layout;
 pub mod malformed;
 pub mod moto;
 pub mod reference;

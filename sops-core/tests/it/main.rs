@@ -12,3 +12,12 @@ mod json;
 mod malformed;
 mod metadata;
 mod yaml_store;
+
+/// Every `.rs` file under `tests/` is a module of this binary: with `autotests = false` a file
+/// that no `mod` line names would never be compiled (see `sops_test_support::layout`).
+#[test]
+fn every_test_file_is_a_module_of_this_binary() {
+    let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let problems = sops_test_support::layout::unhooked_test_files(crate_dir);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

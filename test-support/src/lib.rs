@@ -9,8 +9,8 @@
 //!   the clear, for tests of the format engine that need no key backend;
 //! * [`moto`]: a private `moto_server` (the AWS stand-in) on 127.0.0.1, stopped on drop, and the
 //!   requests it recorded;
-//! * [`reference`](mod@reference): the reference `sops` 3.11.0 (`$SOPS_REFERENCE_BIN` or `sops` on `PATH`), run
-//!   without its version check;
+//! * [`reference`](mod@reference): the reference `sops` 3.11.0 (`$SOPS_REFERENCE_BIN` or `sops`
+//!   on `PATH`), run without its version check;
 //! * [`binary`]: the `sops-rs` binary under test (`$SOPS_RS_TEST_BIN` or Cargo's build);
 //! * [`malformed`]: the malformed inputs too big to commit, built at test time;
 //! * [`layout`]: the guard that every test file is a module of the crate's one test binary.

@@ -9,8 +9,8 @@ it: .yaml, .json, .env, .ini, anything else binary. MANIFEST.tsv lists each file
 exercises.
 
 Inputs too big to commit (documents nested 100000 deep, megabyte-long values and keys) are built at test
-time by big.rs next to this script, which both test suites include:
-sops-core/tests/malformed.rs (stores and engine) and sops-cli/tests/malformed_cli.rs (the
+time by test-support/src/malformed.rs, which both test suites use:
+sops-core/tests/it/malformed.rs (stores and engine) and sops-cli/tests/it/malformed.rs (the
 `sops-rs` binary, `decrypt` and `encrypt` on every file, with a timeout).
 
 What the tests require of every file: no panic, no hang (10 s), and either a refusal with a
@@ -220,11 +220,11 @@ def main():
         assert name not in names, name
         names.add(name)
         data = content.encode() if isinstance(content, str) else content
-        assert len(data) <= 32 * 1024, f"{name} is {len(data)} bytes: build it in big.rs instead"
+        assert len(data) <= 32 * 1024, f"{name} is {len(data)} bytes: build it in test-support/src/malformed.rs instead"
         with open(os.path.join(HERE, name), "wb") as f:
             f.write(data)
         manifest.append(f"{name}\t{what}\n")
-    keep = names | {"generate.py", "big.rs", "MANIFEST.tsv"}
+    keep = names | {"generate.py", "MANIFEST.tsv"}
     for existing in os.listdir(HERE):
         if existing not in keep:
             os.remove(os.path.join(HERE, existing))

@@ -1,0 +1,7 @@
+//! `sops-rs helm`: helm-secrets' commands, the wrapper, and the real Helm 3 and 4.
+
+mod commands;
+mod render;
+mod sops_compat;
+pub(crate) mod support;
+mod wrapper;

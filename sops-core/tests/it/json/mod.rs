@@ -1,0 +1,4 @@
+//! The JSON reader and the JSON and binary stores.
+
+mod parse;
+mod store;

@@ -1,0 +1,6 @@
+//! The age backend: wrapping, unwrapping and where identities come from.
+
+mod keycmd;
+mod support;
+mod unwrap;
+mod wrap;

@@ -267,7 +267,7 @@ pub(super) fn val_to_string(node: &Node) -> Result<String, Error> {
     let mut out = String::new();
     match node {
         Node::Scalar(Scalar::Float(f)) if f.is_finite() => {
-            out = super::yaml_resolve::go_float_g(*f).replace('e', "E");
+            out = super::yaml::go_float_g(*f).replace('e', "E");
             if !out.contains(['.', 'E']) {
                 out = format!("{f:.1}");
             }
@@ -292,7 +292,7 @@ fn go_v(node: &Node, out: &mut String, depth: usize) -> Result<(), Error> {
         Node::Scalar(Scalar::Float(f)) if f.is_infinite() => {
             out.push_str(if *f > 0.0 { "+Inf" } else { "-Inf" })
         }
-        Node::Scalar(Scalar::Float(f)) => out.push_str(&super::yaml_resolve::go_float_g(*f)),
+        Node::Scalar(Scalar::Float(f)) => out.push_str(&super::yaml::go_float_g(*f)),
         Node::Scalar(Scalar::Time(t)) => out.push_str(&go_time_string(&t.rfc3339_nano)),
         Node::Scalar(Scalar::Str(s)) => out.push_str(s.as_str()),
         Node::Scalar(Scalar::Bytes(b)) => out.push_str(&String::from_utf8_lossy(b.secret_bytes())),

@@ -700,7 +700,7 @@ fn single_quoted(v: &str) -> Option<(Cow<'_, str>, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::yaml_load::Loader;
+    use super::super::load::Loader;
     use super::*;
     use crate::tree::Mapping;
 
@@ -710,7 +710,7 @@ mod tests {
     /// NaN equal to itself, which `PartialEq` on floats does not).
     fn render(result: Result<Vec<Mapping>, crate::Error>) -> Result<Vec<u8>, String> {
         let branches = result.map_err(|e| e.to_string())?;
-        let mut writer = super::super::yaml_emit::YamlWriter::new(4, 1024);
+        let mut writer = super::super::emit::YamlWriter::new(4, 1024);
         for (i, b) in branches.iter().enumerate() {
             writer.document(b, None, i == 0);
         }

@@ -11,7 +11,7 @@
 //! expand to much more than the document itself ("billion laughs"), with go-yaml's rule and
 //! message ("document contains excessive aliasing"). The check comes before an alias is copied.
 
-use super::yaml_resolve::{resolve_plain, Resolved};
+use super::resolve::{resolve_plain, Resolved};
 use crate::error::{Error, ErrorKind};
 use crate::secret::{SecretBytes, SecretText};
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp, MAX_DEPTH};
@@ -167,7 +167,7 @@ impl<'a> Loader<'a> {
     }
 
     pub(crate) fn load(mut self) -> Result<Vec<Mapping>, Error> {
-        use super::yaml_fast::{FastScanner, Stop};
+        use super::fast::{FastScanner, Stop};
         let (src, check_duplicates) = (self.src, self.check_duplicates);
         let scanned = FastScanner::scan_into(src, &mut |events| {
             for (event, span) in events.drain(..) {

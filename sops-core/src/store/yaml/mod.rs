@@ -1,13 +1,21 @@
 //! The YAML store: comments, key order and several documents, byte-compatible with sops 3.11.
 //!
-//! Loading is in [`yaml_load`](super::yaml_load), writing in [`yaml_emit`](super::yaml_emit).
+//! Loading is in [`load`], writing in [`emit`].
 //! The `sops` metadata is appended as the last key of every document and read from the first.
 
-use super::yaml_emit::{estimated_size, YamlWriter};
+mod emit;
+mod fast;
+mod load;
+mod resolve;
+mod scalar;
+mod split;
+
 use super::{split_metadata, Store};
 use crate::error::{Error, ErrorKind};
 use crate::metadata::{EmptyListStyle, Metadata, KEY_TYPES_LOAD_ORDER};
 use crate::tree::{Mapping, Node, SeqItem, Tree};
+use emit::{estimated_size, YamlWriter};
+pub(crate) use resolve::go_float_g;
 
 /// The YAML store.
 pub struct YamlStore {
@@ -54,7 +62,7 @@ impl YamlStore {
             .with_hint("YAML files cannot hold control characters, even in comments; write them as escapes in a double-quoted string (\"\\x01\")"));
         }
         Ok(Tree {
-            branches: super::yaml_split::load(text, check_duplicates)?,
+            branches: split::load(text, check_duplicates)?,
         })
     }
 

@@ -5,6 +5,7 @@
 
 mod emit;
 mod fast;
+mod flow_indent;
 mod load;
 mod resolve;
 mod scalar;
@@ -81,6 +82,15 @@ impl YamlStore {
         }
         writer.finish()
     }
+}
+
+/// For the differential fuzz target (`fuzz/fuzz_targets/yaml_fast_vs_parser.rs`): the tree
+/// the fast block scanner builds from `src` (`None` when it falls back to the parser) and the
+/// tree the full parser builds, each rendered as bytes (written YAML and every scalar's type,
+/// or the error message). Whenever the first is `Some`, the two must be equal.
+#[doc(hidden)]
+pub fn fast_and_full_trees(src: &str) -> (Option<Result<Vec<u8>, String>>, Result<Vec<u8>, String>) {
+    fast::fast_and_full(src)
 }
 
 /// UTF-16 text (after its byte order mark) as UTF-8, zeroized when dropped.

@@ -31,7 +31,10 @@ fn reference_files_decrypt_to_what_the_reference_prints() {
         .collect();
     names.sort();
     for enc in names {
-        let base = enc.to_string_lossy().trim_end_matches(".enc.yaml").to_owned();
+        let base = enc
+            .to_string_lossy()
+            .trim_end_matches(".enc.yaml")
+            .to_owned();
         let deliberate = PathBuf::from(format!("{base}.deliberate.yaml"));
         let expected_path = if deliberate.exists() {
             deliberate
@@ -40,8 +43,13 @@ fn reference_files_decrypt_to_what_the_reference_prints() {
         };
         let expected = std::fs::read(&expected_path).expect("the expected decryption");
         let input = std::fs::read(&enc).expect("the encrypted file");
-        let got = decrypt_file(&input, Format::Yaml, &[&identity], &DecryptOptions::default())
-            .unwrap_or_else(|e| panic!("{}: {e}", enc.display()));
+        let got = decrypt_file(
+            &input,
+            Format::Yaml,
+            &[&identity],
+            &DecryptOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", enc.display()));
         assert_eq!(
             String::from_utf8_lossy(&got),
             String::from_utf8_lossy(&expected),
@@ -50,5 +58,8 @@ fn reference_files_decrypt_to_what_the_reference_prints() {
         );
         checked += 1;
     }
-    assert!(checked >= 3, "only {checked} fixtures in fixtures/yaml-comments");
+    assert!(
+        checked >= 3,
+        "only {checked} fixtures in fixtures/yaml-comments"
+    );
 }

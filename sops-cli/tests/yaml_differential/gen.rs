@@ -49,8 +49,30 @@ const WORDS: &[&str] = &[
 ];
 
 const AMBIGUOUS: &[&str] = &[
-    "yes", "no", "on", "off", "y", "n", "~", "null", "true", "False", "42", "-7", "0x1F", "012",
-    "0o17", "3.14", "1e3", ".inf", "-.Inf", ".nan", "2001-12-14", "1:20", "0b101", "+12",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "~",
+    "null",
+    "true",
+    "False",
+    "42",
+    "-7",
+    "0x1F",
+    "012",
+    "0o17",
+    "3.14",
+    "1e3",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "2001-12-14",
+    "1:20",
+    "0b101",
+    "+12",
 ];
 
 const QUOTED: &[&str] = &[
@@ -254,7 +276,11 @@ impl Gen {
             _ => {
                 self.line_comment(30);
                 self.out.push('\n');
-                let at = if self.rng.chance(50) { indent } else { indent + 2 };
+                let at = if self.rng.chance(50) {
+                    indent
+                } else {
+                    indent + 2
+                };
                 self.sequence(at, depth + 1);
             }
         }
@@ -276,7 +302,9 @@ impl Gen {
             if i > 0 && self.rng.chance(10) {
                 self.out.push_str("  ");
             }
-            let w = self.rng.pick(&["multi", "line # not a comment", "text", "ünï", "- x"]);
+            let w = self
+                .rng
+                .pick(&["multi", "line # not a comment", "text", "ünï", "- x"]);
             self.out.push_str(w);
             self.out.push('\n');
         }
@@ -297,7 +325,8 @@ impl Gen {
             }
             1 => {
                 let a = self.rng.pick(AMBIGUOUS);
-                self.out.push_str(&format!(" {{x: {a}, y: [1, two], z: {{}}}}"));
+                self.out
+                    .push_str(&format!(" {{x: {a}, y: [1, two], z: {{}}}}"));
                 self.line_comment(30);
                 self.out.push('\n');
             }
@@ -319,7 +348,11 @@ impl Gen {
                     self.out.push_str(a);
                 }
                 self.out.push('\n');
-                let close = if self.rng.chance(50) { indent + 2 } else { indent };
+                let close = if self.rng.chance(50) {
+                    indent + 2
+                } else {
+                    indent
+                };
                 self.pad(close);
                 self.out.push(']');
                 self.line_comment(30);
@@ -342,7 +375,11 @@ impl Gen {
                     self.out.push_str(&format!("f{i}: {a}"));
                 }
                 self.out.push('\n');
-                let close = if self.rng.chance(50) { indent + 2 } else { indent };
+                let close = if self.rng.chance(50) {
+                    indent + 2
+                } else {
+                    indent
+                };
                 self.pad(close);
                 self.out.push('}');
                 self.line_comment(30);

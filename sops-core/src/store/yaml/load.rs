@@ -499,6 +499,7 @@ impl<'a> Loader<'a> {
                     let mut value = value;
                     if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
                         && value.ends_with('\n')
+                        && ends_the_file(self.src, &value)
                         && block_runs_to_eof(self.src, self.byte_offset(span.start.index()))
                     {
                         // go-yaml keeps a block scalar's final line break only if the file has
@@ -629,6 +630,16 @@ impl<'a> Loader<'a> {
         }
         Ok(())
     }
+}
+
+/// A quick test before [`block_runs_to_eof`] (which reads the rest of the file): the file has
+/// no final line break and its last line is the end of `value`.
+fn ends_the_file(src: &str, value: &str) -> bool {
+    if src.ends_with(['\n', '\r']) {
+        return false;
+    }
+    let last_line = src.rsplit('\n').next().unwrap_or(src).trim_start();
+    !last_line.is_empty() && value.trim_end_matches('\n').ends_with(last_line)
 }
 
 /// Whether the block scalar whose event starts at `header_at` (its header `|`, `>`…, or its

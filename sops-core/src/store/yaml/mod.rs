@@ -89,7 +89,9 @@ impl YamlStore {
 /// tree the full parser builds, each rendered as bytes (written YAML and every scalar's type,
 /// or the error message). Whenever the first is `Some`, the two must be equal.
 #[doc(hidden)]
-pub fn fast_and_full_trees(src: &str) -> (Option<Result<Vec<u8>, String>>, Result<Vec<u8>, String>) {
+pub fn fast_and_full_trees(
+    src: &str,
+) -> (Option<Result<Vec<u8>, String>>, Result<Vec<u8>, String>) {
     fast::fast_and_full(src)
 }
 

@@ -18,7 +18,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(enc_value yaml_store json_store dotenv_store ini_store metadata decrypt)
+  targets=(enc_value yaml_store yaml_fast_vs_parser json_store dotenv_store ini_store metadata decrypt)
 fi
 
 toolchain=${FUZZ_TOOLCHAIN:-nightly}

@@ -11,7 +11,7 @@ fixtures="$repo/fixtures"
 malformed="$repo/sops-core/tests/data/malformed"
 regressions="$repo/sops-core/tests/data/regressions"
 
-targets=(enc_value yaml_store json_store dotenv_store ini_store metadata decrypt)
+targets=(enc_value yaml_store yaml_fast_vs_parser json_store dotenv_store ini_store metadata decrypt)
 for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
 
 # seed TARGET FILE [PREFIX]: copies FILE (at most 64 KiB: seeds should be small) into TARGET's
@@ -32,7 +32,7 @@ sources=("$fixtures"/interop/* "$fixtures"/sops-3.11.0/* "$fixtures"/spec-exampl
 for f in "${sources[@]}"; do
   [ -f "$f" ] || continue
   case "$f" in
-    *.yaml|*.yml) seed yaml_store "$f"; seed metadata "$f" ;;
+    *.yaml|*.yml) seed yaml_store "$f"; seed yaml_fast_vs_parser "$f"; seed metadata "$f" ;;
     *.json)       seed json_store "$f"; seed metadata "$f" ;;
     *.env)        seed dotenv_store "$f" ;;
     *.ini)        seed ini_store "$f" ;;

@@ -25,6 +25,8 @@ mod stores_interop;
 mod support;
 mod tamper;
 mod textconv;
+mod yaml_comments;
+mod yaml_differential;
 
 /// Every `.rs` file under `tests/` is a module of this binary: with `autotests = false` a file
 /// that no `mod` line names would never be compiled (see `sops_test_support::layout`).

@@ -16,12 +16,6 @@ pub mod ini;
 pub mod json;
 mod value;
 pub mod yaml;
-mod yaml_emit;
-mod yaml_fast;
-mod yaml_load;
-mod yaml_resolve;
-mod yaml_scalar;
-mod yaml_split;
 
 /// The file formats of sops.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -173,14 +173,9 @@ impl<'a> Walker<'a> {
             match item {
                 SeqItem::Comment(text) => {
                     self.push_comment(text);
-                    if self.direction == Direction::Encrypt
-                        && self.should_encrypt(true)
-                        && !text.is_empty()
-                    {
-                        let enc = self.encrypt_comment(text)?;
-                        *item = SeqItem::Value(Node::string(enc));
+                    if let Some(new_item) = self.visit_seq_comment(text)? {
+                        *item = new_item;
                     }
-                    // Decrypting: a plaintext comment stays as it is (sops warns and keeps it).
                 }
                 SeqItem::Value(node) => {
                     if let Some(comment) = self.walk_node(node)? {
@@ -300,6 +295,39 @@ impl<'a> Walker<'a> {
             }
         }
         Ok(enc)
+    }
+
+    /// Encrypts or decrypts a comment item of a sequence; `None` leaves it unchanged. sops
+    /// puts what its leaf function returns in the comment's place, so an encrypted comment
+    /// becomes a string element (`- ENC[…,type:comment]`), an empty comment the element `""`
+    /// both ways, and an encrypted comment found as a comment (go-yaml moved it to the head
+    /// of the sequence or of an element) is decrypted in place; one that does not decrypt
+    /// stays (sops warns "Found possibly unencrypted comment").
+    fn visit_seq_comment(&mut self, text: &SecretText) -> Result<Option<SeqItem>, Error> {
+        if !self.should_encrypt(true) {
+            return Ok(None);
+        }
+        if text.is_empty() {
+            return Ok(Some(SeqItem::Value(Node::string(""))));
+        }
+        match self.direction {
+            Direction::Encrypt => Ok(Some(SeqItem::Value(Node::string(
+                self.encrypt_comment(text)?,
+            )))),
+            Direction::Decrypt => match self.open(text.as_str()) {
+                Err(_) => Ok(None),
+                Ok(d) => match typed_value(d.value_type, d.plaintext) {
+                    Ok(Plain::Comment(c)) => Ok(Some(SeqItem::Comment(c))),
+                    Ok(Plain::Scalar(s)) => {
+                        if let Some((bytes, _)) = scalar_bytes(&s) {
+                            self.mac.feed(&bytes);
+                        }
+                        Ok(Some(SeqItem::Value(Node::Scalar(s))))
+                    }
+                    Err(e) => Err(self.error_at(e)),
+                },
+            },
+        }
     }
 
     /// Encrypts or decrypts a comment item of a mapping; `None` leaves it unchanged.

@@ -11,6 +11,7 @@ mod ini;
 mod json;
 mod malformed;
 mod metadata;
+mod yaml_comments;
 mod yaml_store;
 
 /// Every `.rs` file under `tests/` is a module of this binary: with `autotests = false` a file

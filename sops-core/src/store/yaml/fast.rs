@@ -93,7 +93,6 @@ fn is_indicator_start(b: u8) -> bool {
 
 impl<'a> FastScanner<'a> {
     /// Scans `src`; `Err(Fallback)` when it needs the full parser.
-    #[cfg(test)]
     pub(crate) fn scan(src: &'a str) -> Result<Vec<(Event<'a>, Span)>, Fallback> {
         let mut all = Vec::new();
         let result = Self::scan_into(src, &mut |events| {
@@ -698,31 +697,42 @@ fn single_quoted(v: &str) -> Option<(Cow<'_, str>, usize)> {
     None
 }
 
+/// A loaded tree (or the error) as text: the written YAML shows structure, values and
+/// comments, the debug form every scalar's type (and NaN compares equal to itself, which
+/// `PartialEq` on floats does not).
+pub(crate) type Rendered = Result<Vec<u8>, String>;
+
+fn render(result: Result<Vec<crate::tree::Mapping>, crate::Error>) -> Rendered {
+    let branches = result.map_err(|e| e.to_string())?;
+    let mut writer = super::emit::YamlWriter::new(4, 1024);
+    for (i, b) in branches.iter().enumerate() {
+        writer.document(b, None, i == 0);
+    }
+    let mut out = writer.finish();
+    for b in &branches {
+        let types = format!("\n{:?}", crate::tree::Node::Mapping(b.clone()));
+        out.extend_from_slice(types.as_bytes());
+    }
+    Ok(out)
+}
+
+/// What the loader builds from `src` through the fast scanner (`None` when it falls back) and
+/// through the full parser, rendered for comparison.
+pub(crate) fn fast_and_full(src: &str) -> (Option<Rendered>, Rendered) {
+    use super::load::Loader;
+    let fast = FastScanner::scan(src)
+        .ok()
+        .map(|_| render(Loader::new(src, true).load()));
+    let full = render(Loader::new(src, true).load_with_parser());
+    (fast, full)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::yaml_load::Loader;
     use super::*;
-    use crate::tree::Mapping;
-
-    type Rendered = Result<Vec<u8>, String>;
-
-    /// The trees as text: emitted YAML shows structure, values and comments (and compares
-    /// NaN equal to itself, which `PartialEq` on floats does not).
-    fn render(result: Result<Vec<Mapping>, crate::Error>) -> Result<Vec<u8>, String> {
-        let branches = result.map_err(|e| e.to_string())?;
-        let mut writer = super::super::yaml_emit::YamlWriter::new(4, 1024);
-        for (i, b) in branches.iter().enumerate() {
-            writer.document(b, None, i == 0);
-        }
-        Ok(writer.finish())
-    }
 
     fn both(src: &str) -> (Option<Rendered>, Rendered) {
-        let fast = FastScanner::scan(src)
-            .ok()
-            .map(|_| render(Loader::new(src, true).load()));
-        let full = render(Loader::new(src, true).load_with_parser());
-        (fast, full)
+        fast_and_full(src)
     }
 
     fn fixture_files() -> Vec<std::path::PathBuf> {

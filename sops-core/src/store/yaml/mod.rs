@@ -1,13 +1,21 @@
 //! The YAML store: comments, key order and several documents, byte-compatible with sops 3.11.
 //!
-//! Loading is in [`yaml_load`](super::yaml_load), writing in [`yaml_emit`](super::yaml_emit).
+//! Loading is in [`load`], writing in [`emit`].
 //! The `sops` metadata is appended as the last key of every document and read from the first.
 
-use super::yaml_emit::{estimated_size, YamlWriter};
+mod emit;
+mod fast;
+mod flow_indent;
+mod load;
+mod resolve;
+mod scalar;
+mod split;
+
 use super::{split_metadata, Store};
 use crate::error::{Error, ErrorKind};
 use crate::metadata::{EmptyListStyle, Metadata, KEY_TYPES_LOAD_ORDER};
 use crate::tree::{Mapping, Node, SeqItem, Tree};
+use emit::{estimated_size, YamlWriter};
 
 /// The YAML store.
 pub struct YamlStore {
@@ -54,7 +62,7 @@ impl YamlStore {
             .with_hint("YAML files cannot hold control characters, even in comments; write them as escapes in a double-quoted string (\"\\x01\")"));
         }
         Ok(Tree {
-            branches: super::yaml_split::load(text, check_duplicates)?,
+            branches: split::load(text, check_duplicates)?,
         })
     }
 
@@ -73,6 +81,19 @@ impl YamlStore {
         }
         writer.finish()
     }
+}
+
+/// A tree the loader built, rendered for comparison: the written YAML, then every scalar's
+/// type (or the error message).
+#[doc(hidden)]
+pub type RenderedTree = Result<Vec<u8>, String>;
+
+/// For the differential fuzz target (`fuzz/fuzz_targets/yaml_fast_vs_parser.rs`): the tree
+/// the fast block scanner builds from `src` (`None` when it falls back to the parser) and the
+/// tree the full parser builds. Whenever the first is `Some`, the two must be equal.
+#[doc(hidden)]
+pub fn fast_and_full_trees(src: &str) -> (Option<RenderedTree>, RenderedTree) {
+    fast::fast_and_full(src)
 }
 
 /// UTF-16 text (after its byte order mark) as UTF-8, zeroized when dropped.

@@ -11,7 +11,7 @@
 //! it is content without a `#` (no comment has to be attributed across the seam), and a text
 //! with document markers, directives or carriage returns is never split.
 
-use super::yaml_load::Loader;
+use super::load::Loader;
 use crate::error::Error;
 use crate::tree::{MapItem, Mapping};
 
@@ -154,5 +154,4 @@ fn has_duplicate_key(root: &Mapping) -> bool {
 }
 
 #[cfg(test)]
-#[path = "yaml_split_tests.rs"]
 mod tests;

@@ -2,7 +2,7 @@
 //! or double-quoted, literal block) after `yaml_emitter_analyze_scalar`, and the quoted and block
 //! writers with their escapes and chomping hints.
 
-use super::yaml_resolve::{is_base60_float, is_old_bool, resolve_plain, Resolved};
+use super::resolve::{is_base60_float, is_old_bool, resolve_plain, Resolved};
 
 /// The presentation go-yaml chooses for a string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

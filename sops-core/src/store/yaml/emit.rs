@@ -7,8 +7,8 @@
 //! output reaches: indentation, `write_indent`'s line breaks and foot-comment spacing, and the
 //! head/tail/foot comment bookkeeping.
 
-use super::yaml_resolve::go_float_g;
-use super::yaml_scalar::{
+use super::resolve::go_float_g;
+use super::scalar::{
     block_hints, double_quoted, is_simple_key, single_quoted, string_style, Style,
 };
 use crate::secret::SecretText;

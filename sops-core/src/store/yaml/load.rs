@@ -11,7 +11,7 @@
 //! expand to much more than the document itself ("billion laughs"), with go-yaml's rule and
 //! message ("document contains excessive aliasing"). The check comes before an alias is copied.
 
-use super::yaml_resolve::{resolve_plain, Resolved};
+use super::resolve::{resolve_plain, Resolved};
 use crate::error::{Error, ErrorKind};
 use crate::secret::{SecretBytes, SecretText};
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp, MAX_DEPTH};
@@ -167,7 +167,7 @@ impl<'a> Loader<'a> {
     }
 
     pub(crate) fn load(mut self) -> Result<Vec<Mapping>, Error> {
-        use super::yaml_fast::{FastScanner, Stop};
+        use super::fast::{FastScanner, Stop};
         let (src, check_duplicates) = (self.src, self.check_duplicates);
         let scanned = FastScanner::scan_into(src, &mut |events| {
             for (event, span) in events.drain(..) {
@@ -183,8 +183,23 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Loads with the full YAML parser (any input).
+    /// Loads with the full YAML parser (any input). A file the parser refuses is tried once
+    /// more with the lines of its flow collections indented as YAML wants them, because
+    /// go-yaml reads (and sops writes) them at any indentation.
     pub(crate) fn load_with_parser(self) -> Result<Vec<Mapping>, Error> {
+        let (src, check_duplicates) = (self.src, self.check_duplicates);
+        match self.parse_events() {
+            Err(refused) => match super::flow_indent::indent_flow_lines(src) {
+                Some(indented) => Loader::new(&indented, check_duplicates)
+                    .parse_events()
+                    .map_err(|_| refused),
+                None => Err(refused),
+            },
+            loaded => loaded,
+        }
+    }
+
+    fn parse_events(self) -> Result<Vec<Mapping>, Error> {
         let mut parser = Parser::new_from_str(self.src);
         let events = std::iter::from_fn(move || parser.next_event())
             .map(|next| next.map_err(|e| invalid(e.to_string())));
@@ -481,6 +496,16 @@ impl<'a> Loader<'a> {
                     let key = key_text(&value, style, tag.as_deref())?;
                     self.set_key(key)?;
                 } else {
+                    let mut value = value;
+                    if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                        && value.ends_with('\n')
+                        && ends_the_file(self.src, &value)
+                        && block_runs_to_eof(self.src, self.byte_offset(span.start.index()))
+                    {
+                        // go-yaml keeps a block scalar's final line break only if the file has
+                        // one: `k: |` then `  a` at the end of a file without a newline is "a".
+                        value.to_mut().pop();
+                    }
                     let node = scalar_node(&value, style, tag.as_deref())?;
                     if anchor != 0 {
                         self.anchor(anchor, &node);
@@ -605,6 +630,52 @@ impl<'a> Loader<'a> {
         }
         Ok(())
     }
+}
+
+/// A quick test before [`block_runs_to_eof`] (which reads the rest of the file): the file has
+/// no final line break and its last line is the end of `value`.
+fn ends_the_file(src: &str, value: &str) -> bool {
+    if src.ends_with(['\n', '\r']) {
+        return false;
+    }
+    let last_line = src.rsplit('\n').next().unwrap_or(src).trim_start();
+    !last_line.is_empty() && value.trim_end_matches('\n').ends_with(last_line)
+}
+
+/// Whether the block scalar whose event starts at `header_at` (its header `|`, `>`…, or its
+/// first content line) runs to the end of a file that has no final line break: every line after the header is blank or at
+/// least as indented as the first non-blank one, and the last one is not blank.
+fn block_runs_to_eof(src: &str, header_at: usize) -> bool {
+    if src.ends_with(['\n', '\r']) || header_at >= src.len() {
+        return false;
+    }
+    // The full parser's span starts at the content, the fast scanner's at the header.
+    let line_start = src[..header_at].rfind('\n').map_or(0, |i| i + 1);
+    let body = if src[line_start..header_at].trim().is_empty() {
+        &src[line_start..]
+    } else {
+        match src[header_at..].find('\n') {
+            Some(line_end) => &src[header_at + line_end + 1..],
+            None => return false,
+        }
+    };
+    let indent_of = |line: &str| line.len() - line.trim_start_matches(' ').len();
+    let mut content_indent = None;
+    for line in body.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let indent = indent_of(line);
+        match content_indent {
+            None if indent == 0 => return false,
+            None => content_indent = Some(indent),
+            Some(at) if indent < at => return false,
+            Some(_) => {}
+        }
+    }
+    let last = body.rsplit('\n').next().unwrap_or(body);
+    content_indent.is_some() && !last.trim().is_empty()
 }
 
 fn too_deep() -> Error {

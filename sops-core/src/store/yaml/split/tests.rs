@@ -6,7 +6,7 @@ use super::*;
 
 /// A tree as text, to compare two trees (`==` on trees holds NaN unequal to itself).
 fn render(branches: &[Mapping]) -> String {
-    let mut writer = super::super::yaml_emit::YamlWriter::new(4, 1024);
+    let mut writer = super::super::emit::YamlWriter::new(4, 1024);
     for (i, b) in branches.iter().enumerate() {
         writer.document(b, None, i == 0);
     }

@@ -38,8 +38,31 @@ pub struct EncryptOptions {
     pub mac_only_encrypted: bool,
 }
 
-fn find_source<'a>(sources: &[&'a dyn KeySource], key_type: &str) -> Option<&'a dyn KeySource> {
-    sources.iter().copied().find(|s| s.key_type() == key_type)
+/// Wraps `secret` for `entry` with the first source of its type that succeeds, trying each in
+/// order (as sops tries every key service).
+fn wrap_entry(
+    entry: &mut KeyEntry,
+    secret: &[u8],
+    sources: &[&dyn KeySource],
+) -> Result<(), Error> {
+    let mut failures: Vec<String> = Vec::new();
+    let key_type = entry.key_type.clone();
+    for source in sources.iter().filter(|s| s.key_type() == key_type) {
+        match source.wrap(entry, secret) {
+            Ok(()) => return Ok(()),
+            Err(e) => failures.push(e.message),
+        }
+    }
+    let message = if failures.is_empty() {
+        format!("sops-rs cannot encrypt to {} keys", entry.key_type)
+    } else {
+        format!(
+            "could not encrypt the data key with {}: {}",
+            entry.describe(),
+            failures.join("; ")
+        )
+    };
+    Err(Error::new(ErrorKind::NoEncryptionKey, message))
 }
 
 /// Recovers the data key from the metadata with the first master key that opens it.
@@ -102,21 +125,7 @@ pub fn wrap_data_key(
     let secrets = crate::shamir::split_for_groups(data_key, metadata)?;
     for (group, secret) in metadata.key_groups.iter_mut().zip(secrets.iter()) {
         for entry in group.iter_mut() {
-            let source = find_source(sources, &entry.key_type).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NoEncryptionKey,
-                    format!("sops-rs cannot encrypt to {} keys", entry.key_type),
-                )
-            })?;
-            source.wrap(entry, secret.secret_bytes()).map_err(|e| {
-                Error::new(
-                    ErrorKind::NoEncryptionKey,
-                    format!(
-                        "could not encrypt the data key with {}: {e}",
-                        entry.describe()
-                    ),
-                )
-            })?;
+            wrap_entry(entry, secret.secret_bytes(), sources)?;
         }
     }
     Ok(())

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sops_core::cipher::{is_encrypted, parse_encrypted, ValueCipher, ValueType};
+use sops_core::internal::cipher::{is_encrypted, parse_encrypted, ValueCipher, ValueType};
 use sops_core::DataKey;
 use std::sync::OnceLock;
 

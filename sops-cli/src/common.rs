@@ -5,8 +5,9 @@ use crate::cli::{FilestatusArgs, OpenArgs};
 use crate::config::Config;
 use crate::error::{codes, CliError};
 use crate::keys::KeySources;
+use sops_core::internal::{open_file, OpenedFile};
 use sops_core::store::{Format, StoreOptions};
-use sops_core::{open_file, DecryptOptions, ErrorKind, Metadata, OpenedFile};
+use sops_core::{DecryptOptions, ErrorKind, Metadata};
 use std::path::Path;
 
 /// The config of commands that use only its `stores:` settings (decrypt, exec-env, exec-file,

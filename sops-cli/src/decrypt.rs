@@ -6,7 +6,7 @@ use crate::error::CliError;
 use crate::extract::{lookup, parse_path};
 use crate::io::{plan, read_input, write_output, OutputKind};
 use crate::keys::KeySources;
-use sops_core::open_loaded;
+use sops_core::internal::open_loaded;
 use sops_core::tree::{Node, Scalar};
 use std::path::Path;
 

@@ -5,7 +5,7 @@ use crate::common::store_options;
 use crate::error::CliError;
 use crate::io::{plan, read_input, write_output, OutputKind};
 use crate::keys::{encrypt_options, load_config, KeySources};
-use sops_core::seal_tree;
+use sops_core::internal::seal_tree;
 use std::path::{Path, PathBuf};
 
 pub(crate) fn run(args: &EncryptArgs, config_path: Option<&Path>) -> Result<(), CliError> {

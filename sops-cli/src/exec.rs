@@ -6,7 +6,7 @@ use crate::common::{decrypt_options, format_for, open_error, store_options};
 use crate::error::{codes, CliError};
 use crate::keys::KeySources;
 use crate::tempdir::PrivateDir;
-use sops_core::open_tree;
+use sops_core::internal::open_tree;
 use sops_core::store::Format;
 use sops_core::tree::{MapItem, Node, Scalar, Tree};
 use std::path::Path;

@@ -11,9 +11,10 @@
 
 use super::parse::Ref;
 use crate::keys::KeySources;
+use sops_core::internal::open_tree;
 use sops_core::store::Format;
 use sops_core::tree::{Node, Tree};
-use sops_core::{open_tree, DecryptOptions, SecretText};
+use sops_core::{DecryptOptions, SecretText};
 use std::path::{Path, PathBuf};
 
 /// `echo://text`: the text, trailing slashes removed.

@@ -30,7 +30,8 @@ pub struct DecryptOptions {
 pub struct EncryptOptions {
     /// Key groups of recipient entries (one group unless Shamir secret sharing is used).
     pub key_groups: Vec<Vec<KeyEntry>>,
-    /// `shamir_threshold` (0: all groups).
+    /// `shamir_threshold`; 0 means all groups, and with several groups the group count is
+    /// written to the file (as sops does). [`EncryptOptions::builder`] fills it in.
     pub shamir_threshold: u64,
     /// The partial-encryption option; `None` writes sops's default `unencrypted_suffix`.
     pub partial: Option<PartialRule>,
@@ -109,7 +110,9 @@ pub(crate) fn no_key_error(report: &[String]) -> Error {
     )
 }
 
-/// Wraps `data_key` for every recipient entry of `metadata`'s key groups.
+/// Wraps `data_key` for every recipient entry of `metadata`'s key groups, each with the first
+/// source of its type that succeeds. A `shamir_threshold` of 0 with several groups becomes the
+/// number of groups, as in sops.
 pub fn wrap_data_key(
     metadata: &mut Metadata,
     data_key: &DataKey,
@@ -121,6 +124,11 @@ pub fn wrap_data_key(
             "no master key was given to encrypt the data key",
         )
         .with_hint("pass --age RECIPIENT, or add a creation rule with keys to .sops.yaml"));
+    }
+    // As sops: several key groups and no threshold means every group, written to the file.
+    let groups = metadata.key_groups.len() as u64;
+    if groups > 1 && metadata.shamir_threshold == 0 {
+        metadata.shamir_threshold = groups;
     }
     let secrets = crate::shamir::split_for_groups(data_key, metadata)?;
     for (group, secret) in metadata.key_groups.iter_mut().zip(secrets.iter()) {

@@ -17,11 +17,12 @@
 #[path = "data/malformed/big.rs"]
 mod big;
 
+use sops_core::internal::{decrypt_file, decrypt_tree, encrypt_file};
 use sops_core::store::Format;
 use sops_core::tree::MAX_DEPTH;
 use sops_core::{
-    decrypt_file, decrypt_tree, encrypt_file, DataKey, DecryptOptions, EncryptOptions, Error,
-    KeyEntry, KeyError, KeySource, Metadata, SecretBytes,
+    DataKey, DecryptOptions, EncryptOptions, Error, KeyEntry, KeyError, KeySource, Metadata,
+    SecretBytes,
 };
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -437,7 +438,7 @@ fn fuzz_regressions_hold() {
         let check = || -> Result<(), String> {
             if name.starts_with("enc_value-") {
                 let text = std::str::from_utf8(&input).map_err(|e| e.to_string())?;
-                assert!(sops_core::cipher::parse_encrypted(text).is_none());
+                assert!(sops_core::internal::cipher::parse_encrypted(text).is_none());
                 return Ok(());
             }
             if let Ok(tree) = store.load_plain(&input) {

@@ -2,8 +2,9 @@
 //! second source of the same type (two sets of age identities, say) must not be skipped because
 //! the first one cannot open the entry.
 
+use sops_core::internal::{decrypt_file, encrypt_file};
 use sops_core::store::Format;
-use sops_core::{decrypt_file, encrypt_file, DecryptOptions, EncryptOptions, ErrorKind};
+use sops_core::{DecryptOptions, EncryptOptions, ErrorKind};
 use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
 
 /// Insecure toy source: "wraps" by hex-encoding, and opens only entries whose recipient it

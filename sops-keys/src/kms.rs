@@ -43,8 +43,9 @@
 
 use crate::kms_client::KmsClients;
 use crate::kms_parse::{format_encryption_context, split_arn_role};
+use sops_core::internal::CivilTime;
 use sops_core::tree::{Mapping, Node, Scalar};
-use sops_core::{CivilTime, KeyEntry, KeyError, KeySource, SecretBytes};
+use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -316,7 +317,7 @@ impl KeySource for KmsKeySource {
         let enc = self.encrypt(&key, secret)?;
         let created_at = entry
             .field("created_at")
-            .filter(|t| sops_core::parse_rfc3339(t).is_some())
+            .filter(|t| sops_core::internal::parse_rfc3339(t).is_some())
             .map(str::to_owned)
             .unwrap_or_else(|| CivilTime::now_utc().rfc3339());
         *entry = key.to_wrapped_entry(created_at, enc);

@@ -171,6 +171,18 @@ pub mod internal {
     /// Per-value AES-256-GCM and the `ENC[…]` codec.
     pub mod cipher {
         pub use crate::cipher::*;
+
+        /// Encrypts `plaintext` with a given IV, as re-encrypting an unchanged value does
+        /// (for the fuzz targets; [`ValueCipher`] itself only encrypts with fresh IVs).
+        pub fn encrypt_with_iv(
+            cipher: &ValueCipher,
+            plaintext: &[u8],
+            aad: &[u8],
+            value_type: ValueType,
+            iv: &[u8; 32],
+        ) -> String {
+            cipher.encrypt_with_iv(plaintext, aad, value_type, iv)
+        }
     }
 
     /// The MAC over a file's values.

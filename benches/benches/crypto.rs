@@ -2,9 +2,10 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sops_benches::{options, values_tree, CleartextKey};
-use sops_core::mac::MacHasher;
+use sops_core::internal::mac::MacHasher;
+use sops_core::internal::{decrypt_file, encrypt_file};
 use sops_core::store::Format;
-use sops_core::{decrypt_file, encrypt_file, DecryptOptions};
+use sops_core::DecryptOptions;
 
 fn crypto(c: &mut Criterion) {
     for (label, services) in [("large", 2000), ("small", 40)] {

@@ -14,8 +14,9 @@ fn stores(c: &mut Criterion) {
             Err(_) => continue,
         };
         let mut sealed = store.load_plain(&plain).expect("own output loads");
-        let metadata = sops_core::seal_tree(&mut sealed, format, &[&CleartextKey], &options())
-            .expect("encrypts");
+        let metadata =
+            sops_core::internal::seal_tree(&mut sealed, format, &[&CleartextKey], &options())
+                .expect("encrypts");
         let encrypted = store.emit_encrypted(&sealed, &metadata).expect("emits");
         let name = format!("{format:?}").to_lowercase();
         let mut group = c.benchmark_group(format!("store/{name}"));

@@ -11,7 +11,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sops_core::{decrypt_tree, unwrap_data_key, DataKey, Error, Format, KeySource, Metadata};
+use sops_core::{DataKey, Error, Format, KeySource, Metadata};
+use sops_core::internal::{decrypt_tree, unwrap_data_key};
 use sops_keys::age::AgeKeySource;
 use std::sync::OnceLock;
 

@@ -6,8 +6,9 @@ use crate::error::{codes, CliError};
 use crate::keys::KeySources;
 use crate::write::{write_file, NewFile, Policy, Role};
 use sops_core::config::Config;
+use sops_core::internal::{open_file, OpenedFile};
 use sops_core::store::{Format, StoreOptions};
-use sops_core::{open_file, DecryptOptions, ErrorKind, Metadata, OpenedFile};
+use sops_core::{DecryptOptions, ErrorKind, Metadata};
 use std::path::Path;
 
 /// The config of commands that use only its `stores:` settings (decrypt, exec-env, exec-file,

@@ -207,15 +207,12 @@ pub(crate) fn encrypt_options(
             "config file not found, or has no creation rules, and no keys provided through command line options\n  hint: pass --age RECIPIENT (or set SOPS_AGE_RECIPIENTS), or add a creation rule to .sops.yaml",
         ));
     }
-    let mut shamir_threshold = if partial.shamir_threshold != 0 {
+    // 0 (unset) means all groups; sops-core writes the group count when it wraps the key.
+    let shamir_threshold = if partial.shamir_threshold != 0 {
         partial.shamir_threshold
     } else {
         rule.as_ref().map_or(0, |r| r.shamir_threshold())
     };
-    if shamir_threshold == 0 && key_groups.len() > 1 {
-        // As sops 3.11: several groups and no threshold → all groups, written to the file.
-        shamir_threshold = key_groups.len() as u64;
-    }
     Ok(EncryptOptions {
         key_groups,
         shamir_threshold,

@@ -160,7 +160,7 @@ impl ValueCipher {
     }
 
     /// Encrypts `plaintext` with the given IV (sops reuses IVs of unchanged values on edit).
-    pub fn encrypt_with_iv(
+    pub(crate) fn encrypt_with_iv(
         &self,
         plaintext: &[u8],
         aad: &[u8],

@@ -29,7 +29,8 @@ pub struct DecryptOptions {
 pub struct EncryptOptions {
     /// Key groups of recipient entries (one group unless Shamir secret sharing is used).
     pub key_groups: Vec<Vec<KeyEntry>>,
-    /// `shamir_threshold` (0: all groups).
+    /// `shamir_threshold`; 0 means all groups, and with several groups the group count is
+    /// written to the file (as sops does). [`EncryptOptions::builder`] fills it in.
     pub shamir_threshold: u64,
     /// The partial-encryption option; `None` writes sops's default `unencrypted_suffix`.
     pub partial: Option<PartialRule>,
@@ -52,12 +53,19 @@ pub fn unwrap_data_key(
     )
 }
 
-/// Wraps `data_key` for every recipient entry of `metadata`'s key groups.
+/// Wraps `data_key` for every recipient entry of `metadata`'s key groups, each with the first
+/// source of its type that succeeds. A `shamir_threshold` of 0 with several groups becomes the
+/// number of groups, as in sops.
 pub fn wrap_data_key(
     metadata: &mut Metadata,
     data_key: &DataKey,
     sources: &[&dyn KeySource],
 ) -> Result<(), Error> {
+    // As sops: several key groups and no threshold means every group, written to the file.
+    let groups = metadata.key_groups.len() as u64;
+    if groups > 1 && metadata.shamir_threshold == 0 {
+        metadata.shamir_threshold = groups;
+    }
     groups::wrap_data_key(
         &mut metadata.key_groups,
         metadata.shamir_threshold,

@@ -165,6 +165,14 @@ impl Mapping {
         })
     }
 
+    /// The value of the first pair with key `key`, to change it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        self.items.iter_mut().find_map(|item| match item {
+            MapItem::Pair(k, v) if k == key => Some(v),
+            _ => None,
+        })
+    }
+
     /// Removes every pair with key `key` and returns the first one's value.
     pub fn remove(&mut self, key: &str) -> Option<Node> {
         let mut found = None;

@@ -12,9 +12,10 @@
 use crate::env::RefEnv;
 use crate::keys::SopsKeys;
 use crate::parse::Ref;
+use sops_core::internal::open_tree;
 use sops_core::store::Format;
 use sops_core::tree::{Node, Tree};
-use sops_core::{open_tree, DecryptOptions, SecretText};
+use sops_core::{DecryptOptions, SecretText};
 use std::path::{Path, PathBuf};
 
 /// `echo://text`: the text, trailing slashes removed.

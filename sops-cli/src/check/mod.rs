@@ -30,8 +30,9 @@ use crate::keys::{config_error, KeySources};
 use report::{print_json, print_text, FileReport, Issue, Status};
 use scan::{scan, Problem};
 use sops_core::config::{find_config, Config, CreationRule};
+use sops_core::internal::{open_tree, PathPolicy};
 use sops_core::store::Format;
-use sops_core::{open_tree, DecryptOptions, ErrorKind, Metadata, PathPolicy};
+use sops_core::{DecryptOptions, ErrorKind, Metadata};
 use std::path::{Path, PathBuf};
 
 pub(crate) fn run(args: &CheckArgs, config_path: Option<&Path>) -> Result<(), CliError> {

@@ -11,9 +11,9 @@
 //! Findings carry the key path in sops's `["key"][0]` syntax and the value's type, never the
 //! value itself.
 
-use sops_core::cipher::parse_encrypted;
+use sops_core::internal::cipher::parse_encrypted;
+use sops_core::internal::PathPolicy;
 use sops_core::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Tree};
-use sops_core::PathPolicy;
 
 /// What is wrong at a key path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

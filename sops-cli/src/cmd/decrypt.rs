@@ -7,7 +7,7 @@ use crate::error::CliError;
 use crate::io::{plan, read_input, write_output};
 use crate::keys::KeySources;
 use crate::write::NewFile;
-use sops_core::open_loaded;
+use sops_core::internal::open_loaded;
 use sops_core::tree::{Node, Scalar};
 use std::path::Path;
 

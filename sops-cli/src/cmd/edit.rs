@@ -9,12 +9,10 @@ use crate::keys::{encrypt_options, load_config, KeySources};
 use crate::tempdir::PrivateDir;
 use crate::write::Role;
 use sha2::{Digest, Sha256};
+use sops_core::internal::{encrypt_tree_reusing, new_metadata, wrap_data_key, IvStash};
 use sops_core::store::{Format, Store};
 use sops_core::tree::{Mapping, Node, Scalar, SeqItem, Sequence, Tree};
-use sops_core::{
-    encrypt_tree_reusing, new_metadata, wrap_data_key, DataKey, IvStash, Metadata, SecretText,
-    SOPS_VERSION,
-};
+use sops_core::{DataKey, Metadata, SecretText, SOPS_VERSION};
 use std::io::Read;
 use std::path::Path;
 

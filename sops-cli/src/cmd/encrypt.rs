@@ -6,7 +6,7 @@ use crate::error::CliError;
 use crate::io::{plan, read_input, write_output};
 use crate::keys::{encrypt_options, load_config, KeySources};
 use crate::write::NewFile;
-use sops_core::seal_tree;
+use sops_core::internal::seal_tree;
 use std::path::{Path, PathBuf};
 
 pub(crate) fn run(args: &EncryptArgs, config_path: Option<&Path>) -> Result<(), CliError> {

@@ -10,7 +10,7 @@ use crate::error::{codes, CliError};
 use crate::keys::KeySources;
 use crate::tempdir::PrivateDir;
 use crate::user::Account;
-use sops_core::open_tree;
+use sops_core::internal::open_tree;
 use sops_core::store::Format;
 use sops_core::tree::{MapItem, Node, Scalar, Tree};
 use std::path::Path;

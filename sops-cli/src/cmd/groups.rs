@@ -6,7 +6,8 @@ use crate::common::{emit_encrypted, format_for, open_path, store_options};
 use crate::error::{codes, CliError};
 use crate::keys::{kms_entries, load_config, KeySources};
 use crate::write::Role;
-use sops_core::{wrap_data_key, KeyEntry};
+use sops_core::internal::wrap_data_key;
+use sops_core::KeyEntry;
 use std::path::Path;
 
 pub(crate) fn run(args: &GroupsArgs, config_path: Option<&Path>) -> Result<(), CliError> {

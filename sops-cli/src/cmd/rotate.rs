@@ -6,7 +6,8 @@ use crate::common::{comma_list, emit_encrypted, format_for, open_path, store_opt
 use crate::error::{codes, CliError};
 use crate::keys::{kms_entries, load_config, KeySources};
 use crate::write::Role;
-use sops_core::{encrypt_tree, wrap_data_key, DataKey, KeyEntry};
+use sops_core::internal::{encrypt_tree, wrap_data_key};
+use sops_core::{DataKey, KeyEntry};
 use sops_keys::age::parse_recipients;
 use std::io::BufRead;
 use std::path::Path;

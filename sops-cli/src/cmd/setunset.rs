@@ -7,8 +7,9 @@ use crate::common::{emit_encrypted, format_for, open_path, store_options};
 use crate::error::{codes, CliError};
 use crate::keys::{load_config, KeySources};
 use crate::write::Role;
+use sops_core::internal::encrypt_tree_reusing;
 use sops_core::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence};
-use sops_core::{encrypt_tree_reusing, SecretText};
+use sops_core::SecretText;
 use std::io::Read;
 use std::path::Path;
 

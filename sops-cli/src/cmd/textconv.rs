@@ -20,7 +20,8 @@ use crate::cli::DiffTextconvArgs;
 use crate::common::{format_for, store_options};
 use crate::error::{codes, CliError};
 use crate::keys::{load_config, KeySources};
-use sops_core::{open_tree, DecryptOptions, ErrorKind};
+use sops_core::internal::open_tree;
+use sops_core::{DecryptOptions, ErrorKind};
 use std::io::Write;
 
 pub(crate) fn run(

@@ -166,7 +166,7 @@ pub(crate) fn decrypt(
 ) -> Result<Plain, CliError> {
     let config = crate::common::stores_config(settings.config.as_deref())?;
     let store = format.store_with(&crate::common::store_options(config.as_ref(), None));
-    let (tree, _) = sops_core::open_tree(
+    let (tree, _) = sops_core::internal::open_tree(
         bytes,
         store.as_ref(),
         &sources.as_list(),

@@ -7,7 +7,8 @@
 //! the reference leaves a comment of those files encrypted (it logs "Found possibly
 //! unencrypted comment"), and sops-rs prints it decrypted (class 6 of issue 16).
 
-use sops_core::{decrypt_file, DecryptOptions, Format};
+use sops_core::internal::decrypt_file;
+use sops_core::{DecryptOptions, Format};
 use sops_keys::age::AgeKeySource;
 use std::path::{Path, PathBuf};
 

@@ -69,29 +69,37 @@ pub(crate) fn wrap_data_key(
     let secrets = split_for_groups(data_key, key_groups.len(), shamir_threshold)?;
     for (group, secret) in key_groups.iter_mut().zip(secrets.iter()) {
         for entry in group.iter_mut() {
-            let source = find_source(sources, &entry.key_type).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NoEncryptionKey,
-                    format!("sops-rs cannot encrypt to {} keys", entry.key_type),
-                )
-            })?;
-            source.wrap(entry, secret.secret_bytes()).map_err(|e| {
-                Error::new(
-                    ErrorKind::NoEncryptionKey,
-                    format!(
-                        "could not encrypt the data key with {}: {e}",
-                        entry.describe()
-                    ),
-                )
-            })?;
+            wrap_entry(entry, secret.secret_bytes(), sources)?;
         }
     }
     Ok(())
 }
 
-/// The first source of `key_type`, the one that wraps for recipients of that type.
-fn find_source<'a>(sources: &[&'a dyn KeySource], key_type: &str) -> Option<&'a dyn KeySource> {
-    sources.iter().copied().find(|s| s.key_type() == key_type)
+/// Wraps `secret` for `entry` with the first source of its type that succeeds, trying each in
+/// order (as sops tries every key service).
+fn wrap_entry(
+    entry: &mut KeyEntry,
+    secret: &[u8],
+    sources: &[&dyn KeySource],
+) -> Result<(), Error> {
+    let mut failures: Vec<String> = Vec::new();
+    let key_type = entry.key_type.clone();
+    for source in sources.iter().filter(|s| s.key_type() == key_type) {
+        match source.wrap(entry, secret) {
+            Ok(()) => return Ok(()),
+            Err(e) => failures.push(e.message),
+        }
+    }
+    let message = if failures.is_empty() {
+        format!("sops-rs cannot encrypt to {} keys", entry.key_type)
+    } else {
+        format!(
+            "could not encrypt the data key with {}: {}",
+            entry.describe(),
+            failures.join("; ")
+        )
+    };
+    Err(Error::new(ErrorKind::NoEncryptionKey, message))
 }
 
 /// The threshold in effect: `shamir_threshold`, or every group when it is 0.
@@ -124,43 +132,66 @@ fn sorted_indices(group: &[KeyEntry], order: &[String]) -> Vec<usize> {
     indices
 }
 
+/// Asks every source of `entry`'s type, in order, until one opens it: `None` when none holds
+/// an identity for it, else the secret or every failure joined.
+fn ask_sources(
+    entry: &KeyEntry,
+    sources: &[&dyn KeySource],
+) -> Option<Result<SecretBytes, KeyError>> {
+    let mut failures: Vec<String> = Vec::new();
+    for source in sources {
+        match source.unwrap(entry) {
+            Some(Ok(secret)) => return Some(Ok(secret)),
+            Some(Err(e)) => failures.push(e.message),
+            None => {}
+        }
+    }
+    if failures.is_empty() {
+        None
+    } else {
+        Some(Err(KeyError::new(failures.join("; "))))
+    }
+}
+
 /// Tries the keys of one group; returns the first secret any of them unwraps. Every failure is
 /// appended to `report`.
 ///
-/// Keys are tried in decryption order. A run of consecutive remote keys (cloud KMS) is asked
-/// all at once, one thread each, and the first of them in order that opens wins: a group of
-/// KMS keys in several regions costs one round trip, not one per region.
+/// Keys are tried in decryption order, each with every source of its type in the order given
+/// (two sets of age identities are both tried). A run of consecutive remote keys (cloud KMS)
+/// is asked all at once, one thread each, and the first of them in order that opens wins: a
+/// group of KMS keys in several regions costs one round trip, not one per region.
 pub(crate) fn unwrap_group(
     group: &[KeyEntry],
     sources: &[&dyn KeySource],
     order: &[String],
     report: &mut Vec<String>,
 ) -> Result<Option<SecretBytes>, Error> {
-    let ordered: Vec<(&KeyEntry, Option<&dyn KeySource>)> = sorted_indices(group, order)
+    let ordered: Vec<(&KeyEntry, Vec<&dyn KeySource>)> = sorted_indices(group, order)
         .into_iter()
         .map(|i| {
             let entry = &group[i];
-            let source = sources
+            let matching = sources
                 .iter()
                 .copied()
-                .find(|s| s.key_type() == entry.key_type);
-            (entry, source)
+                .filter(|s| s.key_type() == entry.key_type)
+                .collect();
+            (entry, matching)
         })
         .collect();
     let remote =
-        |(_, source): &(&KeyEntry, Option<&dyn KeySource>)| source.is_some_and(|s| s.is_remote());
+        |(_, matching): &(&KeyEntry, Vec<&dyn KeySource>)| matching.iter().any(|s| s.is_remote());
     let mut rest = &ordered[..];
     while !rest.is_empty() {
         let run = rest.iter().take_while(|e| remote(e)).count().max(1);
         let (batch, after) = rest.split_at(run);
         rest = after;
         let outcomes: Vec<Option<Result<SecretBytes, KeyError>>> = if batch.len() == 1 {
-            vec![batch[0].1.and_then(|source| source.unwrap(batch[0].0))]
+            vec![ask_sources(batch[0].0, &batch[0].1)]
         } else {
             std::thread::scope(|scope| {
                 let asks: Vec<_> = batch
                     .iter()
-                    .map(|&(entry, source)| scope.spawn(move || source?.unwrap(entry)))
+                    .map(|(entry, matching)| scope.spawn(move || ask_sources(entry, matching)))
                     .collect();
                 asks.into_iter()
                     .map(|ask| {
@@ -171,8 +202,8 @@ pub(crate) fn unwrap_group(
                     .collect()
             })
         };
-        for ((entry, source), outcome) in batch.iter().zip(outcomes) {
-            if source.is_none() {
+        for ((entry, matching), outcome) in batch.iter().zip(outcomes) {
+            if matching.is_empty() {
                 report.push(format!(
                     "{}: sops-rs has no backend for {} keys",
                     entry.describe(),

@@ -15,6 +15,7 @@ use std::fmt;
 
 pub(crate) mod cache;
 pub(crate) mod groups;
+pub(crate) mod keyring;
 pub(crate) mod shamir;
 
 /// One master key as stored in the metadata: its type (`age`, `pgp`, `kms`, `gcp_kms`,

@@ -43,7 +43,7 @@ fn gf_inv(a: u8) -> u8 {
 }
 
 /// Splits `secret` into `parts` shares, any `threshold` of which recover it.
-pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Vec<SecretBytes> {
+pub(crate) fn split(secret: &[u8], parts: usize, threshold: usize) -> Vec<SecretBytes> {
     use rand::RngCore;
     let mut shares: Vec<Vec<u8>> = (1..=parts)
         .map(|_| Vec::with_capacity(secret.len() + 1))
@@ -73,7 +73,7 @@ pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Vec<SecretBytes> 
 }
 
 /// Recovers a secret from shares by Lagrange interpolation at x = 0.
-pub fn combine(shares: &[SecretBytes]) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub(crate) fn combine(shares: &[SecretBytes]) -> Result<Zeroizing<Vec<u8>>, Error> {
     let bad = |m: &str| {
         Error::new(
             ErrorKind::DataKeyUnavailable,

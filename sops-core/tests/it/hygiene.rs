@@ -7,13 +7,11 @@
 //! `KeyEntry` and `Metadata` derive `Debug` over `Node`s, which holds ciphertext and
 //! recipients anyway.
 
-use sops_core::cipher::{DecryptedValue, ValueCipher};
+use sops_core::internal::cipher::{DecryptedValue, ValueCipher};
+use sops_core::internal::{decrypt_file, encrypt_file, IvStash, OpenedFile};
 use sops_core::store::Format;
 use sops_core::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence, Timestamp, Tree};
-use sops_core::{
-    decrypt_file, encrypt_file, DataKey, DecryptOptions, EncryptOptions, IvStash, KeyEntry,
-    OpenedFile, SecretBytes, SecretText,
-};
+use sops_core::{DataKey, DecryptOptions, EncryptOptions, KeyEntry, SecretBytes, SecretText};
 use sops_test_support::CleartextKey;
 
 /// `<T as NotDebug<_>>::check` resolves only when exactly one impl applies, that is when `T`

@@ -11,6 +11,8 @@ mod ini;
 mod json;
 mod malformed;
 mod metadata;
+mod second_source;
+mod typed_api;
 mod yaml_comments;
 mod yaml_store;
 

@@ -14,12 +14,10 @@
 //!
 //! A few inputs also have a documented outcome (the depth limit, go-yaml's aliasing rule).
 
+use sops_core::internal::{decrypt_file, decrypt_tree, encrypt_file};
 use sops_core::store::Format;
 use sops_core::tree::MAX_DEPTH;
-use sops_core::{
-    decrypt_file, decrypt_tree, encrypt_file, DataKey, DecryptOptions, EncryptOptions, Error,
-    KeyEntry, KeySource, Metadata,
-};
+use sops_core::{DataKey, DecryptOptions, EncryptOptions, Error, KeyEntry, KeySource, Metadata};
 use sops_test_support::{malformed, CleartextKey};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -410,7 +408,7 @@ fn fuzz_regressions_hold() {
         let check = || -> Result<(), String> {
             if name.starts_with("enc_value-") {
                 let text = std::str::from_utf8(&input).map_err(|e| e.to_string())?;
-                assert!(sops_core::cipher::parse_encrypted(text).is_none());
+                assert!(sops_core::internal::cipher::parse_encrypted(text).is_none());
                 return Ok(());
             }
             if let Ok(tree) = store.load_plain(&input) {

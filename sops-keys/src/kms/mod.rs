@@ -52,7 +52,8 @@ pub use client::{KmsCredentials, KmsOptions, DEFAULT_TIMEOUT};
 pub use key::{KmsKey, KEY_TYPE};
 
 use client::KmsClients;
-use sops_core::{CivilTime, KeyEntry, KeyError, KeySource, SecretBytes};
+use sops_core::internal::CivilTime;
+use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
 
 /// The AWS KMS [`KeySource`]. Holds clients and possibly credentials, so it has no `Debug`.
 pub struct KmsKeySource {
@@ -117,7 +118,7 @@ impl KeySource for KmsKeySource {
         let enc = self.encrypt(&key, secret)?;
         let created_at = entry
             .field("created_at")
-            .filter(|t| sops_core::parse_rfc3339(t).is_some())
+            .filter(|t| sops_core::internal::parse_rfc3339(t).is_some())
             .map(str::to_owned)
             .unwrap_or_else(|| CivilTime::now_utc().rfc3339());
         *entry = key.to_wrapped_entry(created_at, enc);

@@ -48,7 +48,8 @@ mod native;
 
 use gpg::{Gpg, GpgError};
 use keyring::{split_key_file_list, FpQuery, Keyring};
-use sops_core::{CivilTime, KeyEntry, KeyError, KeySource, SecretBytes};
+use sops_core::internal::CivilTime;
+use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;

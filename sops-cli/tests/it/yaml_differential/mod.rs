@@ -31,7 +31,8 @@
 
 mod gen;
 
-use sops_core::{decrypt_file, encrypt_file, DecryptOptions, EncryptOptions, Format, KeyEntry};
+use sops_core::internal::{decrypt_file, encrypt_file};
+use sops_core::{DecryptOptions, EncryptOptions, Format, KeyEntry};
 use sops_keys::age::AgeKeySource;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

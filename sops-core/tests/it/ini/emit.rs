@@ -5,11 +5,12 @@
 //! `from-yaml.yaml`; `extract.sops.txt` holds, one per line, `sops decrypt --output-type ini
 //! --extract '["K"]'` of the encrypted `extract.yaml` for K = l, c, i, f, b, n.
 
+use sops_core::internal::{decrypt_file, encrypt_file};
 use sops_core::store::ini::IniStore;
 use sops_core::store::yaml::YamlStore;
 use sops_core::store::{Format, Store};
 use sops_core::tree::{Mapping, Node, Scalar, Tree};
-use sops_core::{decrypt_file, encrypt_file, DecryptOptions, EncryptOptions, ErrorKind};
+use sops_core::{DecryptOptions, EncryptOptions, ErrorKind};
 use sops_core::{KeyEntry, KeySource};
 use sops_test_support::CleartextKey;
 

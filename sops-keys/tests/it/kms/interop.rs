@@ -52,7 +52,7 @@ fn data_keys_wrapped_by_sops_unwrap_here() {
     let data_key = source.unwrap(&entry).expect("a kms entry").unwrap();
     assert_eq!(data_key.secret_bytes().len(), 32);
 
-    let plain = sops_core::decrypt_file(
+    let plain = sops_core::internal::decrypt_file(
         &encrypted,
         Format::Yaml,
         &[&source],
@@ -83,7 +83,7 @@ fn data_keys_wrapped_by_sops_with_a_role_unwrap_here() {
     );
     assert_eq!(entry.field("role"), Some(ROLE));
     let source = moto.source();
-    let plain = sops_core::decrypt_file(
+    let plain = sops_core::internal::decrypt_file(
         &encrypted,
         Format::Yaml,
         &[&source],
@@ -156,7 +156,8 @@ fn files_encrypted_here_decrypt_in_sops() {
     };
     let source = moto.source();
     let encrypted =
-        sops_core::encrypt_file(PLAIN.as_bytes(), Format::Yaml, &[&source], &options).unwrap();
+        sops_core::internal::encrypt_file(PLAIN.as_bytes(), Format::Yaml, &[&source], &options)
+            .unwrap();
     let text = String::from_utf8(encrypted).unwrap();
     // The entries look exactly as sops writes them.
     let second_entry = format!(
@@ -175,7 +176,7 @@ fn files_encrypted_here_decrypt_in_sops() {
 
     // sops re-encrypts to the same keys and we open its result.
     let rotated = run_ok(moto.sops().args(["rotate", "ours.yaml"]));
-    let plain = sops_core::decrypt_file(
+    let plain = sops_core::internal::decrypt_file(
         &rotated,
         Format::Yaml,
         &[&source],

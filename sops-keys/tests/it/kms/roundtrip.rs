@@ -54,7 +54,7 @@ fn round_trip_without_context() {
     assert_eq!(entry.field("aws_profile"), Some(""));
     let created = entry.field("created_at").unwrap();
     assert!(
-        sops_core::parse_rfc3339(created).is_some() && created.ends_with('Z'),
+        sops_core::internal::parse_rfc3339(created).is_some() && created.ends_with('Z'),
         "{created}"
     );
     let enc = entry.field("enc").unwrap();

@@ -30,22 +30,24 @@
 //!
 //! # Decrypting a file written by sops
 //!
-//! A few lines with `sops-core`: pick the store from the file name, give the engine the key
-//! sources, get back exactly what `sops decrypt` prints.
+//! [`Keyring::from_env`](KeyringFromEnv::from_env) gathers every backend's key sources as sops
+//! does (`SOPS_AGE_KEY_FILE` and friends, GnuPG, AWS credentials); sops-core's
+//! [`decrypt`](sops_core::decrypt) then gives back exactly what `sops decrypt` prints. This
+//! example builds the keyring from one test identity instead, so that it runs anywhere.
 //!
 //! ```
-//! use sops_core::{decrypt_file, DecryptOptions, Format};
+//! use sops_core::{decrypt, DecryptOptions, Format, Keyring};
 //! use sops_keys::age::AgeKeySource;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
 //! # let path = root.join("sops-3.11.0/credentials-age.yaml");
 //! # let identity = std::fs::read_to_string(root.join("keys/age-alice.txt"))?;
-//! // Real programs use AgeKeySource::from_env(), which reads SOPS_AGE_KEY_FILE and friends.
-//! let identities = AgeKeySource::from_identity_text(&identity)?;
+//! // Real programs: `use sops_keys::KeyringFromEnv; let keys = Keyring::from_env();`
+//! let keys = Keyring::new().with(AgeKeySource::from_identity_text(&identity)?);
 //! let encrypted = std::fs::read(&path)?;
-//! let plaintext = decrypt_file(&encrypted, Format::from_path(&path), &[&identities], &DecryptOptions::default())?;
-//! assert_eq!(plaintext, b"password: test\n");
+//! let plaintext = decrypt(&encrypted, Format::from_path(&path), &keys, &DecryptOptions::default())?;
+//! assert_eq!(plaintext.secret_bytes(), b"password: test\n");
 //! # Ok(()) }
 //! ```
 //!
@@ -94,10 +96,13 @@
 pub mod age;
 #[cfg(feature = "aws")]
 pub mod aws;
+mod keyring;
 #[cfg(feature = "kms")]
 pub mod kms;
 #[cfg(feature = "pgp")]
 pub mod pgp;
+
+pub use keyring::KeyringFromEnv;
 
 // Paths of the flat layout, kept until their callers move to the ones above.
 #[doc(hidden)]

@@ -27,7 +27,7 @@
 //!
 //! ```
 //! use sops_core::config::{find_config, Config};
-//! use sops_core::{encrypt_file, Format, KeyEntry, KeyError, KeySource, SecretBytes};
+//! use sops_core::{encrypt, Format, KeyEntry, KeyError, KeySource, Keyring, SecretBytes};
 //!
 //! /// Insecure: "wraps" the data key by hex-encoding it. For this example only.
 //! struct CleartextKey;
@@ -66,7 +66,8 @@
 //! assert_eq!(options.key_groups[0][0].field("recipient"), Some("example-recipient"));
 //!
 //! let plaintext = b"user: admin\npassword: hunter2\n";
-//! let encrypted = encrypt_file(plaintext, Format::Yaml, &[&CleartextKey], &options)?;
+//! let keys = Keyring::new().with(CleartextKey);
+//! let encrypted = encrypt(plaintext, Format::Yaml, &keys, &options)?;
 //! let text = String::from_utf8(encrypted)?;
 //! assert!(text.starts_with("user: admin\npassword: ENC[AES256_GCM,data:"));
 //! assert!(text.contains("encrypted_regex: ^(password|token)$"));

@@ -1,6 +1,7 @@
 //! The YAML store: comments, key order and several documents, byte-compatible with sops 3.11.
 //!
-//! Loading is in [`load`], writing in [`emit`].
+//! Loading is in the `load` module (with the fast block scanner of `fast` and the full parser
+//! behind it), writing in `emit`.
 //! The `sops` metadata is appended as the last key of every document and read from the first.
 
 mod compare;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches the real Helm 3.17.3 and 4.1.4 binaries the Helm tests run (sops-cli/tests/helm_*.rs)
+# Fetches the real Helm 3.17.3 and 4.1.4 binaries the Helm tests run (sops-cli/tests/it/helm/)
 # and prints where they are, as shell assignments:
 #
 #   SOPS_RS_HELM3=/…/helm-3.17.3/helm

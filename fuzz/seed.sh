@@ -50,7 +50,7 @@ for f in "${sources[@]}"; do
 done
 
 # enc_value: "<key path AAD>\n<ENC value>". The values of ex.enc.yaml decrypt with the target's
-# fixed key (SOPS-FORMAT.md §10); the AAD is the YAML key path (list items take their list's
+# fixed key (the data key of fixtures/spec-examples); the AAD is the YAML key path (list items take their list's
 # path, top-level comments an empty one).
 awk '
   function path(   i, p) { p = ""; for (i = 1; i <= n; i++) p = p key[i] ":"; return p }

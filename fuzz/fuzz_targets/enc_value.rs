@@ -1,7 +1,7 @@
 //! The `ENC[…]` value codec: `parse_encrypted` and `ValueCipher::decrypt` with a fixed data key.
 //!
 //! Input: the additional data (the value's key path, e.g. `app:name:`) on the first line, the
-//! value on the rest. The key is the one of SOPS-FORMAT.md §10 (`fixtures/spec-examples`), so
+//! value on the rest. The key is the data key of the spec examples (`fixtures/spec-examples`), so
 //! the seeds taken from `ex.enc.yaml` decrypt and the fuzzer mutates real ciphertexts.
 #![no_main]
 

@@ -1,6 +1,6 @@
 //! Usage errors and inputs that `sops encrypt`/`sops decrypt` refuse: sops-rs must exit with the
 //! same code as the reference sops 3.11.0 and print nothing on stdout. Scripts branch on these
-//! codes (SOPS-FORMAT.md §9.5), so a drop-in replacement must keep them.
+//! codes (its `cmd/sops/codes` package), so a drop-in replacement must keep them.
 //!
 //! Verified with sops 3.11.0 (and re-checked live by each test):
 //!

@@ -3,7 +3,7 @@
 //!
 //! * `fixtures/sops-3.11.0/MANIFEST.tsv` names, for each encrypted file, the plaintext file
 //!   (what `sops decrypt` prints), the key that opens it and the command that made it.
-//! * `fixtures/spec-examples/*.enc*` are the worked examples of SOPS-FORMAT.md §10; what
+//! * `fixtures/spec-examples/*.enc*` are worked examples of the format (key in `key.txt`); what
 //!   `sops decrypt` prints for each is in `fixtures/spec-examples/expected/<name>.decrypted`
 //!   (computed with sops 3.11.0 by `fixtures/regen.sh --spec-expected`).
 //!

@@ -18,7 +18,7 @@ fn secret(len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Checks the armor layout sops writes (SOPS-FORMAT.md 5.1).
+/// Checks the armor layout sops writes (an ASCII-armored age file, 64-column lines).
 fn assert_sops_armor(enc: &str) {
     let lines: Vec<&str> = enc.split_inclusive('\n').collect();
     assert_eq!(lines[0], "-----BEGIN AGE ENCRYPTED FILE-----\n");

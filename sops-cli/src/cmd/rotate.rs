@@ -14,19 +14,7 @@ use std::path::Path;
 
 /// The string form sops uses to identify a key for `--rm-*` (recipient, fingerprint, ARN…).
 fn identity(entry: &KeyEntry) -> String {
-    [
-        "recipient",
-        "fp",
-        "arn",
-        "resource_id",
-        "key_id",
-        "vault_url",
-        "vault_address",
-    ]
-    .iter()
-    .find_map(|f| entry.field(f))
-    .unwrap_or_default()
-    .to_owned()
+    entry.identity().unwrap_or_default().to_owned()
 }
 
 pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Result<(), CliError> {

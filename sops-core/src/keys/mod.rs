@@ -54,9 +54,11 @@ impl KeyEntry {
         }
     }
 
-    /// A short human name for messages: the recipient, fingerprint, ARN or similar.
-    pub fn describe(&self) -> String {
-        for name in [
+    /// What identifies the master key: the recipient, fingerprint, ARN, resource ID, key ID,
+    /// vault URL or address, whichever field the entry's type has (the string sops compares
+    /// for `rotate --rm-*`).
+    pub fn identity(&self) -> Option<&str> {
+        [
             "recipient",
             "fp",
             "arn",
@@ -64,12 +66,17 @@ impl KeyEntry {
             "key_id",
             "vault_url",
             "vault_address",
-        ] {
-            if let Some(v) = self.field(name) {
-                return format!("{} {}", self.key_type, v);
-            }
+        ]
+        .iter()
+        .find_map(|name| self.field(name))
+    }
+
+    /// A short human name for messages: the key type and its [`identity`](Self::identity).
+    pub fn describe(&self) -> String {
+        match self.identity() {
+            Some(identity) => format!("{} {identity}", self.key_type),
+            None => self.key_type.clone(),
         }
-        self.key_type.clone()
     }
 }
 

@@ -7,7 +7,14 @@ use std::path::PathBuf;
 
 /// sops-rs: encrypt, decrypt and edit SOPS files, compatible with sops 3.11.
 #[derive(Parser, Debug)]
-#[command(name = "sops-rs", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "sops-rs",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    args_override_self = true
+)]
 pub(crate) struct Cli {
     /// Path to the .sops.yaml config (default: search upward from the working directory).
     #[arg(long, global = true, env = "SOPS_CONFIG")]
@@ -15,9 +22,12 @@ pub(crate) struct Cli {
     /// Accepted for compatibility; sops-rs never checks for updates.
     #[arg(long = "disable-version-check", global = true, hide = true)]
     pub(crate) disable_version_check: bool,
-    /// Accepted for compatibility (helm-secrets users pass it in HELM_SECRETS_BACKEND_ARGS).
-    #[arg(long, global = true, hide = true)]
+    /// Log on stderr, as sops does, which master key recovered or wrapped the data key.
+    #[arg(long, global = true)]
     pub(crate) verbose: bool,
+    /// Accepted for compatibility; sops-rs never checks for updates.
+    #[arg(long = "check-for-updates", global = true, hide = true)]
+    pub(crate) check_for_updates: bool,
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
     #[command(flatten)]
@@ -52,6 +62,10 @@ pub(crate) enum Command {
     Groups(GroupsArgs),
     /// Print a shell completion script.
     Completion(CompletionArgs),
+    /// sops's `publish` (not implemented by sops-rs; its flags are accepted).
+    Publish(PublishArgs),
+    /// sops's key service server (not implemented by sops-rs; its flags are accepted).
+    Keyservice(KeyserviceServerArgs),
     /// Pre-commit guard: fail when a file a creation rule matches is not encrypted as required.
     Check(CheckArgs),
     /// git textconv driver: print a SOPS file decrypted, or as it is when that is impossible.
@@ -61,6 +75,29 @@ pub(crate) enum Command {
     /// `-f secrets://FILE`, and any helm command line run with decrypted values.
     #[command(disable_help_flag = true)]
     Helm(HelmArgs),
+}
+
+impl Command {
+    /// The key-service flags of a subcommand that uses master keys.
+    pub(crate) fn key_services(&self) -> Option<&KeyServiceArgs> {
+        match self {
+            Command::Decrypt(a) => Some(&a.open.services),
+            Command::Encrypt(a) => Some(&a.services),
+            Command::Edit(a) => Some(&a.open.services),
+            Command::Rotate(a) => Some(&a.open.services),
+            Command::Updatekeys(a) => Some(&a.open.services),
+            Command::Set(a) => Some(&a.open.services),
+            Command::Unset(a) => Some(&a.open.services),
+            Command::ExecEnv(a) => Some(&a.open.services),
+            Command::ExecFile(a) => Some(&a.open.services),
+            Command::Groups(g) => match &g.action {
+                GroupsAction::Add { services, .. } | GroupsAction::Delete { services, .. } => {
+                    Some(services)
+                }
+            },
+            _ => None,
+        }
+    }
 }
 
 /// Where data comes from and goes to.
@@ -158,6 +195,21 @@ pub(crate) struct OpenArgs {
     /// Comma-separated key types to try first (default age,pgp).
     #[arg(long = "decryption-order", env = "SOPS_DECRYPTION_ORDER")]
     pub(crate) decryption_order: Option<String>,
+    #[command(flatten)]
+    pub(crate) services: KeyServiceArgs,
+}
+
+/// sops's key-service flags. The local keys are always used; remote key services are not
+/// supported yet, so naming one is an error once keys are needed.
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct KeyServiceArgs {
+    /// Key services besides the local one, `tcp://host:port` or `unix:///path` (repeatable;
+    /// sops-rs cannot use them yet).
+    #[arg(long = "keyservice", env = "SOPS_KEYSERVICE", value_delimiter = ',')]
+    pub(crate) keyservice: Vec<String>,
+    /// Use the local key service (sops-rs always does).
+    #[arg(long = "enable-local-keyservice", env = "SOPS_ENABLE_LOCAL_KEYSERVICE")]
+    pub(crate) enable_local_keyservice: bool,
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -187,6 +239,8 @@ pub(crate) struct EncryptArgs {
     pub(crate) keys: KeyArgs,
     #[command(flatten)]
     pub(crate) partial: PartialArgs,
+    #[command(flatten)]
+    pub(crate) services: KeyServiceArgs,
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -239,6 +293,30 @@ pub(crate) struct KeyChangeArgs {
     /// Remove AWS KMS ARNs.
     #[arg(long = "rm-kms")]
     pub(crate) rm_kms: Option<String>,
+    /// Add GCP KMS resource IDs (sops-rs cannot encrypt to them yet).
+    #[arg(long = "add-gcp-kms")]
+    pub(crate) add_gcp_kms: Option<String>,
+    /// Remove GCP KMS resource IDs.
+    #[arg(long = "rm-gcp-kms")]
+    pub(crate) rm_gcp_kms: Option<String>,
+    /// Add HuaweiCloud KMS key IDs (sops-rs cannot encrypt to them yet).
+    #[arg(long = "add-hckms")]
+    pub(crate) add_hckms: Option<String>,
+    /// Remove HuaweiCloud KMS key IDs.
+    #[arg(long = "rm-hckms")]
+    pub(crate) rm_hckms: Option<String>,
+    /// Add Azure Key Vault key URLs (sops-rs cannot encrypt to them yet).
+    #[arg(long = "add-azure-kv")]
+    pub(crate) add_azure_kv: Option<String>,
+    /// Remove Azure Key Vault key URLs.
+    #[arg(long = "rm-azure-kv")]
+    pub(crate) rm_azure_kv: Option<String>,
+    /// Add HashiCorp Vault transit key URIs (sops-rs cannot encrypt to them yet).
+    #[arg(long = "add-hc-vault-transit")]
+    pub(crate) add_hc_vault_transit: Option<String>,
+    /// Remove HashiCorp Vault transit key URIs.
+    #[arg(long = "rm-hc-vault-transit")]
+    pub(crate) rm_hc_vault_transit: Option<String>,
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -270,6 +348,12 @@ pub(crate) struct SetArgs {
     /// Input format (default: from the file name).
     #[arg(long = "input-type")]
     pub(crate) input_type: Option<String>,
+    /// Output format (default: the input format).
+    #[arg(long = "output-type")]
+    pub(crate) output_type: Option<String>,
+    /// Accepted for compatibility: the file keeps its key groups and threshold.
+    #[arg(long = "shamir-secret-sharing-threshold", default_value_t = 0)]
+    pub(crate) shamir_threshold: u64,
     #[command(flatten)]
     pub(crate) open: OpenArgs,
     /// The file.
@@ -288,6 +372,12 @@ pub(crate) struct UnsetArgs {
     /// Input format (default: from the file name).
     #[arg(long = "input-type")]
     pub(crate) input_type: Option<String>,
+    /// Output format (default: the input format).
+    #[arg(long = "output-type")]
+    pub(crate) output_type: Option<String>,
+    /// Accepted for compatibility: the file keeps its key groups and threshold.
+    #[arg(long = "shamir-secret-sharing-threshold", default_value_t = 0)]
+    pub(crate) shamir_threshold: u64,
     #[command(flatten)]
     pub(crate) open: OpenArgs,
     /// The file.
@@ -385,9 +475,29 @@ pub(crate) enum GroupsAction {
         /// KMS ARNs of the new group (repeatable).
         #[arg(long = "kms")]
         kms: Vec<String>,
+        /// AWS profile for the new group's KMS keys.
+        #[arg(long = "aws-profile")]
+        aws_profile: Option<String>,
+        /// KMS encryption context for the new group's KMS keys, `key:value,key:value`.
+        #[arg(long = "encryption-context")]
+        encryption_context: Option<String>,
+        /// GCP KMS resource IDs of the new group (repeatable; sops-rs cannot use them yet).
+        #[arg(long = "gcp-kms")]
+        gcp_kms: Vec<String>,
+        /// HuaweiCloud KMS key IDs of the new group (repeatable; sops-rs cannot use them yet).
+        #[arg(long = "hckms")]
+        hckms: Vec<String>,
+        /// Azure Key Vault key URLs of the new group (repeatable; sops-rs cannot use them yet).
+        #[arg(long = "azure-kv")]
+        azure_kv: Vec<String>,
+        /// Vault transit key URIs of the new group (repeatable; sops-rs cannot use them yet).
+        #[arg(long = "hc-vault-transit")]
+        hc_vault_transit: Vec<String>,
         /// New Shamir threshold.
         #[arg(long = "shamir-secret-sharing-threshold", default_value_t = 0)]
         shamir_threshold: u64,
+        #[command(flatten)]
+        services: KeyServiceArgs,
     },
     /// Delete the key group at INDEX.
     Delete {
@@ -400,9 +510,44 @@ pub(crate) enum GroupsAction {
         /// New Shamir threshold.
         #[arg(long = "shamir-secret-sharing-threshold", default_value_t = 0)]
         shamir_threshold: u64,
+        #[command(flatten)]
+        services: KeyServiceArgs,
         /// Index of the group to delete.
         index: usize,
     },
+}
+
+/// sops's `publish` flags, accepted so that scripts get a clear error rather than a usage one.
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct PublishArgs {
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long = "yes")]
+    pub(crate) yes: bool,
+    /// Omit file extensions in the destination path.
+    #[arg(long = "omit-extensions")]
+    pub(crate) omit_extensions: bool,
+    /// Publish a directory's content recursively.
+    #[arg(long)]
+    pub(crate) recursive: bool,
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+    /// The file or directory.
+    pub(crate) file: Option<PathBuf>,
+}
+
+/// sops's `keyservice` flags, accepted so that scripts get a clear error rather than a usage
+/// one.
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct KeyserviceServerArgs {
+    /// Network to listen on: tcp or unix.
+    #[arg(long, visible_alias = "net", default_value = "tcp")]
+    pub(crate) network: String,
+    /// Address to listen on.
+    #[arg(long, visible_alias = "addr", default_value = "127.0.0.1:5000")]
+    pub(crate) address: String,
+    /// Ask before answering each request.
+    #[arg(long)]
+    pub(crate) prompt: bool,
 }
 
 #[derive(Args, Debug)]

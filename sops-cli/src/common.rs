@@ -4,8 +4,8 @@
 use crate::cli::{FilestatusArgs, OpenArgs};
 use crate::error::{codes, CliError};
 use crate::keys::KeySources;
-use sops_core::config::Config;
 use crate::write::{write_file, NewFile, Policy, Role};
+use sops_core::config::Config;
 use sops_core::store::{Format, StoreOptions};
 use sops_core::{open_file, DecryptOptions, ErrorKind, Metadata, OpenedFile};
 use std::path::Path;
@@ -101,6 +101,7 @@ pub(crate) fn open_path(
         &sources.as_list(),
         &decrypt_options(open),
     )
+    .inspect(|_| crate::log::data_key_recovered())
     .map_err(|e| open_error(sources, e))
 }
 

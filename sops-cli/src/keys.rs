@@ -2,8 +2,9 @@
 //! partial-encryption and Shamir flags (and their environment variables) over the matching
 //! `.sops.yaml` creation rule, which `sops_core::config` finds, reads and picks.
 
-use crate::cli::{KeyArgs, PartialArgs};
+use crate::cli::{KeyArgs, KeyServiceArgs, PartialArgs};
 use crate::error::{codes, CliError};
+use crate::log::Logged;
 use sops_core::config::{find_config, key_entry, kms_entries as kms_list, Config, ConfigError};
 use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::{parse_recipients, AgeKeySource};
@@ -12,20 +13,29 @@ use sops_keys::kms_parse::{parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
 use sops_keys::pgp::PgpKeySource;
 use std::path::Path;
 
-/// Every backend this build of sops-rs can use, configured from the environment.
+/// Every backend this build of sops-rs can use, configured from the environment; each logs
+/// its attempts under `--verbose` ([`crate::log::Logged`]).
 pub(crate) struct KeySources {
-    pub(crate) age: AgeKeySource,
-    pub(crate) kms: KmsKeySource,
-    pub(crate) pgp: PgpKeySource,
+    pub(crate) age: Logged<AgeKeySource>,
+    pub(crate) kms: Logged<KmsKeySource>,
+    pub(crate) pgp: Logged<PgpKeySource>,
 }
 
 impl KeySources {
-    pub(crate) fn from_env() -> Self {
+    pub(crate) fn new(age: AgeKeySource, kms: KmsKeySource, pgp: PgpKeySource) -> Self {
         KeySources {
-            age: AgeKeySource::from_env(),
-            kms: KmsKeySource::new(),
-            pgp: PgpKeySource::from_env(),
+            age: Logged::new(age),
+            kms: Logged::new(kms),
+            pgp: Logged::new(pgp),
         }
+    }
+
+    pub(crate) fn from_env() -> Self {
+        Self::new(
+            AgeKeySource::from_env(),
+            KmsKeySource::new(),
+            PgpKeySource::from_env(),
+        )
     }
 
     pub(crate) fn as_list(&self) -> Vec<&dyn sops_core::KeySource> {
@@ -39,6 +49,20 @@ impl KeySources {
             return CliError::new(error.exit_code(), format!("{error}\n{report}"));
         }
         error.into()
+    }
+}
+
+/// Remote key services (`--keyservice`, `SOPS_KEYSERVICE`) are not supported yet: naming one
+/// is an error, so that nothing is silently encrypted without them.
+pub(crate) fn refuse_key_services(services: &KeyServiceArgs) -> Result<(), CliError> {
+    match services.keyservice.first() {
+        None => Ok(()),
+        Some(first) => Err(CliError::new(
+            codes::GENERIC,
+            format!(
+                "sops-rs cannot use key services yet (--keyservice {first}): remove --keyservice and SOPS_KEYSERVICE to use the local keys"
+            ),
+        )),
     }
 }
 
@@ -85,6 +109,21 @@ pub(crate) fn kms_entries(
     Ok(kms_list(list, &context, profile))
 }
 
+/// Entries of a key type sops-rs cannot encrypt to yet (GCP KMS, Azure Key Vault, Vault
+/// transit, HuaweiCloud KMS) from a comma-separated flag value: they are accepted, and wrapping
+/// the data key for them fails with a message that names the type.
+pub(crate) fn unsupported_entries(key_type: &str, list: &str) -> Vec<KeyEntry> {
+    let field = match key_type {
+        "gcp_kms" => "resource_id",
+        "azure_kv" => "vault_url",
+        "hc_vault" => "vault_address",
+        _ => "key_id",
+    };
+    split_list(list)
+        .map(|v| key_entry(key_type, &[(field, &v)]))
+        .collect()
+}
+
 /// Recipient entries named by key flags (one group), or `None` when no key flag was given.
 pub(crate) fn group_from_flags(keys: &KeyArgs) -> Result<Option<Vec<KeyEntry>>, CliError> {
     let mut group = Vec::new();
@@ -111,15 +150,15 @@ pub(crate) fn group_from_flags(keys: &KeyArgs) -> Result<Option<Vec<KeyEntry>>, 
             keys.aws_profile.as_deref().unwrap_or(""),
         )?);
     }
-    for (list, key_type, field) in [
-        (&keys.gcp_kms, "gcp_kms", "resource_id"),
-        (&keys.azure_kv, "azure_kv", "vault_url"),
-        (&keys.hc_vault_transit, "hc_vault", "vault_address"),
-        (&keys.hckms, "hckms", "key_id"),
+    for (list, key_type) in [
+        (&keys.gcp_kms, "gcp_kms"),
+        (&keys.azure_kv, "azure_kv"),
+        (&keys.hc_vault_transit, "hc_vault"),
+        (&keys.hckms, "hckms"),
     ] {
         if let Some(list) = list.as_deref() {
             any = true;
-            group.extend(split_list(list).map(|v| key_entry(key_type, &[(field, &v)])));
+            group.extend(unsupported_entries(key_type, list));
         }
     }
     Ok(any.then_some(group))

@@ -35,7 +35,10 @@ fn decrypt(
         &sources.as_list(),
         &decrypt_options(open),
     )
-    .map(|(tree, _)| tree)
+    .map(|(tree, _)| {
+        crate::log::data_key_recovered();
+        tree
+    })
     .map_err(|e| open_error(&sources, e))
 }
 

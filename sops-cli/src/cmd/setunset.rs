@@ -163,12 +163,13 @@ fn unset_in(node: &mut Node, steps: &[Step]) -> bool {
 
 fn change(
     file: &Path,
-    input_type: Option<&str>,
+    (input_type, output_type): (Option<&str>, Option<&str>),
     open: &OpenArgs,
     config_path: Option<&Path>,
     apply: impl FnOnce(&mut Node) -> Result<bool, CliError>,
 ) -> Result<(), CliError> {
     let format = format_for(file, input_type);
+    let out_format = format_for(file, output_type);
     let config = load_config(config_path)?;
     let options = store_options(config.as_ref(), None);
     let sources = KeySources::from_env();
@@ -192,7 +193,7 @@ fn change(
     )?;
     emit_encrypted(
         Some((file, Role::InPlace)),
-        format,
+        out_format,
         &options,
         &opened.tree,
         &opened.metadata,
@@ -226,7 +227,7 @@ pub(crate) fn run_set(args: &SetArgs, config_path: Option<&Path>) -> Result<(), 
     let idempotent = args.idempotent;
     change(
         &args.file,
-        args.input_type.as_deref(),
+        (args.input_type.as_deref(), args.output_type.as_deref()),
         &args.open,
         config_path,
         |root| {
@@ -250,7 +251,7 @@ pub(crate) fn run_unset(args: &UnsetArgs, config_path: Option<&Path>) -> Result<
         .join(".");
     change(
         &args.file,
-        args.input_type.as_deref(),
+        (args.input_type.as_deref(), args.output_type.as_deref()),
         &args.open,
         config_path,
         |root| {

@@ -240,6 +240,14 @@ pub(crate) fn encrypt_options(
         Some(group) => vec![group],
         None => from_rule.key_groups,
     };
+    if rule.is_some() && (key_groups.is_empty() || key_groups.iter().any(Vec::is_empty)) {
+        // sops 3.11: a matching rule with no keys (`key_groups: []`, `[{}]`, an empty group
+        // among others, or no key at all) fails when the data key is wrapped.
+        return Err(CliError::new(
+            codes::GENERIC,
+            "Could not generate data key: [empty key group provided]",
+        ));
+    }
     if key_groups.iter().all(Vec::is_empty) {
         return Err(CliError::new(
             codes::GENERIC,

@@ -198,7 +198,11 @@ fn every_flag_of_every_subcommand_is_accepted_once_and_twice() {
                 tried += 1;
                 let stderr = String::from_utf8_lossy(&out.stderr);
                 if let Some(message) = usage_error(out.code, &stderr) {
-                    refused.push(format!("sops-rs {}\n    {}", args.join(" "), message.trim()));
+                    refused.push(format!(
+                        "sops-rs {}\n    {}",
+                        args.join(" "),
+                        message.trim()
+                    ));
                 }
             }
         }
@@ -218,7 +222,12 @@ fn the_help_parser_reads_the_reference_help() {
     let help = help_of(&sandbox, &["decrypt"]);
     let parsed = flags(&help);
     let names: Vec<&str> = parsed.iter().map(|f| f.name.as_str()).collect();
-    assert!(names.contains(&"in-place") && names.contains(&"keyservice"), "{names:?}");
+    assert!(
+        names.contains(&"in-place") && names.contains(&"keyservice"),
+        "{names:?}"
+    );
     assert!(parsed.iter().any(|f| f.name == "extract" && f.takes_value));
-    assert!(parsed.iter().any(|f| f.name == "ignore-mac" && !f.takes_value));
+    assert!(parsed
+        .iter()
+        .any(|f| f.name == "ignore-mac" && !f.takes_value));
 }

@@ -8,6 +8,7 @@ use crate::log::Logged;
 use sops_core::config::{find_config, key_entry, kms_entries as kms_list, Config, ConfigError};
 use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::{parse_recipients, AgeKeySource};
+use sops_keys::age_identities::IdentityEnv;
 use sops_keys::kms::KmsKeySource;
 use sops_keys::kms_parse::{parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
 use sops_keys::pgp::PgpKeySource;
@@ -31,8 +32,15 @@ impl KeySources {
     }
 
     pub(crate) fn from_env() -> Self {
+        let mut env = IdentityEnv::from_process();
+        let value = std::env::var("SOPS_AGE_KEY")
+            .ok()
+            .map(zeroize::Zeroizing::new);
+        if let Some(split) = value.as_deref().and_then(|v| one_per_line(v)) {
+            env = env.with_var("SOPS_AGE_KEY", split.as_str());
+        }
         Self::new(
-            AgeKeySource::from_env(),
+            AgeKeySource::with_env(env),
             KmsKeySource::new(),
             PgpKeySource::from_env(),
         )
@@ -50,6 +58,31 @@ impl KeySources {
         }
         error.into()
     }
+}
+
+/// sops 3.13 (#2086): `SOPS_AGE_KEY` may hold several identities separated by any
+/// whitespace, not only by newlines. Returns the value with one identity per line (comment
+/// lines kept as they are), or `None` when it needs no change.
+fn one_per_line(value: &str) -> Option<zeroize::Zeroizing<String>> {
+    // Never longer than the input plus a newline: no reallocation leaves a copy behind.
+    let mut out = zeroize::Zeroizing::new(String::with_capacity(value.len() + 1));
+    let mut changed = false;
+    for line in value.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('#') || trimmed.split_whitespace().nth(1).is_none() {
+            out.push_str(line);
+        } else {
+            changed = true;
+            for (i, word) in trimmed.split_whitespace().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                out.push_str(word);
+            }
+        }
+        out.push('\n');
+    }
+    changed.then_some(out)
 }
 
 /// Remote key services (`--keyservice`, `SOPS_KEYSERVICE`) are not supported yet: naming one
@@ -269,4 +302,16 @@ pub(crate) fn encrypt_options(
         partial: partial_from_flags(partial)?.or(from_rule.partial),
         mac_only_encrypted: partial.mac_only_encrypted || from_rule.mac_only_encrypted,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_per_line;
+
+    #[test]
+    fn identities_on_one_line_are_split() {
+        let split = one_per_line("# c: a b\nK1 K2\tK3\n").expect("changed");
+        assert_eq!(split.as_str(), "# c: a b\nK1\nK2\nK3\n");
+        assert!(one_per_line("# c: a b\nK1\nK2\n").is_none());
+    }
 }

@@ -18,7 +18,12 @@ fn encrypted(sandbox: &Sandbox) -> String {
     let recipient = age_recipient("age-alice");
     let out = sandbox.run(
         Tool::SopsRs,
-        &["encrypt", "--age", &recipient, plain.to_str().expect("utf-8")],
+        &[
+            "encrypt",
+            "--age",
+            &recipient,
+            plain.to_str().expect("utf-8"),
+        ],
     );
     assert!(out.success(), "{}", out.describe());
     sandbox.write("enc.yaml", out.stdout);
@@ -32,7 +37,14 @@ fn exec_file_refuses_a_filename_outside_its_directory() {
     for name in ["../escaped", "/tmp/escaped-abs", ""] {
         let out = sandbox.run(
             Tool::SopsRs,
-            &["exec-file", "--no-fifo", "--filename", name, &file, "cat {}"],
+            &[
+                "exec-file",
+                "--no-fifo",
+                "--filename",
+                name,
+                &file,
+                "cat {}",
+            ],
         );
         assert_eq!(out.code, Some(1), "{name:?}: {}", out.describe());
         let stderr = String::from_utf8_lossy(&out.stderr);

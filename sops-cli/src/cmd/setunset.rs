@@ -41,7 +41,8 @@ const EMPTY_PATH: i32 = 2;
 fn refuse_metadata_key(steps: &[Step], format: sops_core::store::Format) -> Result<(), CliError> {
     let reserved = match steps.first() {
         Some(Step::Key(key)) => {
-            key == "sops" || (format == sops_core::store::Format::Dotenv && key.starts_with("sops_"))
+            key == "sops"
+                || (format == sops_core::store::Format::Dotenv && key.starts_with("sops_"))
         }
         _ => false,
     };
@@ -245,10 +246,7 @@ pub(crate) fn run_set(args: &SetArgs, config_path: Option<&Path>) -> Result<(), 
         }
     };
     let value = parse_value(&text)?;
-    refuse_metadata_key(
-        &steps,
-        format_for(&args.file, args.input_type.as_deref()),
-    )?;
+    refuse_metadata_key(&steps, format_for(&args.file, args.input_type.as_deref()))?;
     let idempotent = args.idempotent;
     change(
         &args.file,

@@ -456,6 +456,8 @@ pub(crate) struct GroupsArgs {
     pub(crate) action: GroupsAction,
 }
 
+// Parsed once per process: the size of the larger variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub(crate) enum GroupsAction {
     /// Add a key group with the given keys.

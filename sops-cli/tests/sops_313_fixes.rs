@@ -8,6 +8,7 @@
 //!   it was; before, sops wrote a file with two `sops` keys that it could not decrypt.
 //! * #2086: `SOPS_AGE_KEY` may hold several identities separated by whitespace.
 //! * #2227: a non-string where ciphertext is expected is a clean error, exit 25.
+//! * #2104: Ctrl+C during `edit` is "User canceled operation", exit 1, nothing left behind.
 
 mod common;
 
@@ -107,4 +108,55 @@ fn a_plaintext_value_where_ciphertext_belongs_is_exit_25() {
     let out = sandbox.run(Tool::SopsRs, &["decrypt", &file]);
     assert_eq!(out.code, Some(25), "{}", out.describe());
     assert!(out.stdout.is_empty());
+}
+
+/// #2104: Ctrl+C while the editor runs is "User canceled operation", exit 1, and leaves no
+/// plaintext behind and the file unchanged.
+#[test]
+fn edit_interrupted_by_ctrl_c_is_a_clean_cancel() {
+    let sandbox = Sandbox::new();
+    let file = encrypted(&sandbox);
+    let before = std::fs::read(&file).expect("read");
+    let tmp = sandbox.file("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let ready = sandbox.file("ready");
+    let editor = sandbox.write(
+        "editor.sh",
+        format!(
+            "#!/bin/sh\necho $$ > '{0}.pid'\ntouch '{0}'\nexec sleep 30 </dev/null >/dev/null 2>&1\n",
+            ready.display()
+        ),
+    );
+    common::set_mode(&editor, 0o755);
+    let running = sandbox
+        .cmd(Tool::SopsRs)
+        .args(["edit", &file])
+        .env("EDITOR", &editor)
+        .env("TMPDIR", &tmp)
+        .spawn();
+    assert!(common::wait_for_file(
+        &ready,
+        std::time::Duration::from_secs(30)
+    ));
+    let pid = running.pid().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = running.wait(std::time::Duration::from_secs(30));
+    // The editor (now `sleep`) outlives sops-rs: stop it by its pid.
+    let editor_pid = std::fs::read_to_string(sandbox.file("ready.pid")).unwrap_or_default();
+    if !editor_pid.trim().is_empty() {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", editor_pid.trim()])
+            .status();
+    }
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("User canceled operation"));
+    assert!(
+        common::entries_under_dir(&tmp).is_empty(),
+        "plaintext left behind"
+    );
+    assert_eq!(std::fs::read(&file).expect("read"), before);
 }

@@ -29,6 +29,7 @@ pub(crate) fn run(args: &EditArgs, config_path: Option<&Path>) -> Result<(), Cli
             "Error: no file specified",
         )
     })?;
+    crate::tempdir::signals_cancel_the_edit();
     let in_format = format_for(&file, args.io.input_type.as_deref());
     let out_format = format_for(&file, args.io.output_type.as_deref());
     let config = load_config(config_path)?;

@@ -13,9 +13,13 @@ use std::path::PathBuf;
     about,
     long_about = None,
     args_conflicts_with_subcommands = true,
-    args_override_self = true
+    args_override_self = true,
+    disable_version_flag = true
 )]
 pub(crate) struct Cli {
+    /// Print the version (`-v` as in sops, or `-V`).
+    #[arg(short = 'v', long = "version", visible_short_alias = 'V', action = clap::ArgAction::Version)]
+    version: (),
     /// Path to the .sops.yaml config (default: search upward from the working directory).
     #[arg(long, global = true, env = "SOPS_CONFIG")]
     pub(crate) config: Option<PathBuf>,

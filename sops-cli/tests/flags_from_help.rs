@@ -48,7 +48,12 @@ fn subcommands(help: &str) -> Vec<String> {
 
 /// The flags of a help text's `OPTIONS:` section, without `--help`.
 fn flags(help: &str) -> Vec<Flag> {
-    section(help, "OPTIONS:")
+    flags_in(help, "OPTIONS:")
+}
+
+/// The flags of one section of a help text, without `--help`.
+fn flags_in(help: &str, title: &str) -> Vec<Flag> {
+    section(help, title)
         .iter()
         .filter_map(|line| {
             let spec = line.trim().split("  ").next()?;
@@ -185,25 +190,8 @@ fn every_flag_of_every_subcommand_is_accepted_once_and_twice() {
                     }
                 }
                 args.extend(positionals(&words, &sandbox, &flag.name));
-                let out = sandbox
-                    .cmd(Tool::SopsRs)
-                    .args(&args)
-                    .env("EDITOR", "true")
-                    .env("SOPS_EDITOR", "true")
-                    .env("AWS_EC2_METADATA_DISABLED", "true")
-                    .env("AWS_ACCESS_KEY_ID", "")
-                    .env("AWS_SECRET_ACCESS_KEY", "")
-                    .stdin(Vec::new())
-                    .run();
                 tried += 1;
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                if let Some(message) = usage_error(out.code, &stderr) {
-                    refused.push(format!(
-                        "sops-rs {}\n    {}",
-                        args.join(" "),
-                        message.trim()
-                    ));
-                }
+                refused.extend(refusal(&sandbox, &args));
             }
         }
     }
@@ -211,6 +199,63 @@ fn every_flag_of_every_subcommand_is_accepted_once_and_twice() {
     assert!(
         refused.is_empty(),
         "{} of {tried} uses of sops's flags were refused:\n{}",
+        refused.len(),
+        refused.join("\n")
+    );
+}
+
+/// Runs sops-rs with `args` (and the editor, AWS and stdin made harmless) and returns the
+/// usage error it printed, if any.
+fn refusal(sandbox: &Sandbox, args: &[String]) -> Option<String> {
+    let out = sandbox
+        .cmd(Tool::SopsRs)
+        .args(args)
+        .env("EDITOR", "true")
+        .env("SOPS_EDITOR", "true")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "")
+        .env("AWS_SECRET_ACCESS_KEY", "")
+        .stdin(Vec::new())
+        .run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    usage_error(out.code, &stderr)
+        .map(|message| format!("sops-rs {}\n    {}", args.join(" "), message.trim()))
+}
+
+/// The global options of `sops --help`, once and twice, with the legacy `-d FILE` form (the
+/// action flags themselves, `--set` and `--extract` excepted: they pick another action or
+/// need a document path).
+#[test]
+fn every_global_flag_is_accepted_once_and_twice_with_legacy_decrypt() {
+    let sandbox = Sandbox::new();
+    let global = flags_in(&help_of(&sandbox, &[]), "GLOBAL OPTIONS:");
+    let skip = ["decrypt", "encrypt", "rotate", "set", "version", "extract"];
+    let mut refused = Vec::new();
+    let mut tried = 0;
+    for flag in global.iter().filter(|f| !skip.contains(&f.name.as_str())) {
+        for times in [1, 2] {
+            fresh_files(&sandbox);
+            let mut args = Vec::new();
+            for _ in 0..times {
+                args.push(format!("--{}", flag.name));
+                if flag.takes_value {
+                    let value = match flag.name.as_str() {
+                        "indent" => "2".to_owned(),
+                        "config" => "/dev/null".to_owned(),
+                        name => value_for(name, &sandbox),
+                    };
+                    args.push(value);
+                }
+            }
+            args.extend(["-d".to_owned(), path(&sandbox, "enc.yaml")]);
+            tried += 1;
+            refused.extend(refusal(&sandbox, &args));
+        }
+    }
+    assert!(tried > 80, "only {tried} command lines were tried");
+    assert!(
+        refused.is_empty(),
+        "{} of {tried} uses of sops's global flags were refused:\n{}",
         refused.len(),
         refused.join("\n")
     );

@@ -4,8 +4,9 @@
 //!
 //! * #2155: `exec-file --filename` must be a local path (`The provided filename is not a
 //!   local path.`, exit 1); before, `../x` wrote the plaintext outside the private directory.
-//! * #2098: `set` of a top-level `sops` key is refused with exit 203 and leaves the file as
-//!   it was; before, sops wrote a file with two `sops` keys that it could not decrypt.
+//! * #2098: `set` of a top-level `sops` key, or an edit that adds one, is refused with exit
+//!   203 (edit asks to return to the editor first) and leaves the file as it was; before,
+//!   sops wrote a file with two `sops` keys that it could not decrypt.
 //! * #2086: `SOPS_AGE_KEY` may hold several identities separated by whitespace.
 //! * #2227: a non-string where ciphertext is expected is a clean error, exit 25.
 //! * #2104: Ctrl+C during `edit` is "User canceled operation", exit 1, nothing left behind.
@@ -158,5 +159,22 @@ fn edit_interrupted_by_ctrl_c_is_a_clean_cancel() {
         common::entries_under_dir(&tmp).is_empty(),
         "plaintext left behind"
     );
+    assert_eq!(std::fs::read(&file).expect("read"), before);
+}
+
+#[test]
+fn edit_refuses_a_top_level_sops_key() {
+    let sandbox = Sandbox::new();
+    let file = encrypted(&sandbox);
+    let before = std::fs::read(&file).expect("read");
+    let editor = sandbox.write("add-sops.sh", "#!/bin/sh\nprintf 'sops: 1\\n' >> \"$1\"\n");
+    common::set_mode(&editor, 0o755);
+    let out = sandbox
+        .cmd(Tool::SopsRs)
+        .args(["edit", &file])
+        .env("EDITOR", &editor)
+        .stdin(Vec::new())
+        .run();
+    assert_eq!(out.code, Some(203), "{}", out.describe());
     assert_eq!(std::fs::read(&file).expect("read"), before);
 }

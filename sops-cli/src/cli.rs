@@ -212,7 +212,11 @@ pub(crate) struct KeyServiceArgs {
     #[arg(long = "keyservice", env = "SOPS_KEYSERVICE", value_delimiter = ',')]
     pub(crate) keyservice: Vec<String>,
     /// Use the local key service (sops-rs always does).
-    #[arg(long = "enable-local-keyservice", env = "SOPS_ENABLE_LOCAL_KEYSERVICE")]
+    #[arg(
+        long = "enable-local-keyservice",
+        env = "SOPS_ENABLE_LOCAL_KEYSERVICE",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub(crate) enable_local_keyservice: bool,
 }
 

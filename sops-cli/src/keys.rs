@@ -88,7 +88,7 @@ fn one_per_line(value: &str) -> Option<zeroize::Zeroizing<String>> {
 /// Remote key services (`--keyservice`, `SOPS_KEYSERVICE`) are not supported yet: naming one
 /// is an error, so that nothing is silently encrypted without them.
 pub(crate) fn refuse_key_services(services: &KeyServiceArgs) -> Result<(), CliError> {
-    match services.keyservice.first() {
+    match services.keyservice.iter().find(|s| !s.trim().is_empty()) {
         None => Ok(()),
         Some(first) => Err(CliError::new(
             codes::GENERIC,

@@ -276,3 +276,30 @@ fn the_help_parser_reads_the_reference_help() {
         .iter()
         .any(|f| f.name == "ignore-mac" && !f.takes_value));
 }
+
+/// The key-service flags: a remote key service is refused with a clear message (sops-rs
+/// cannot use one yet), the local one is always on, and their environment variables take
+/// sops's values (Go's boolean forms, an empty list).
+#[test]
+fn key_service_flags_and_variables() {
+    let sandbox = Sandbox::new();
+    fresh_files(&sandbox);
+    let enc = path(&sandbox, "enc.yaml");
+    for value in ["1", "0", "true", "false"] {
+        let out = sandbox
+            .cmd(Tool::SopsRs)
+            .args(["decrypt", &enc])
+            .env("SOPS_ENABLE_LOCAL_KEYSERVICE", value)
+            .env("SOPS_KEYSERVICE", "")
+            .run();
+        assert!(out.success(), "{value}: {}", out.describe());
+    }
+    let out = sandbox.run(
+        Tool::SopsRs,
+        &["decrypt", "--keyservice", "tcp://127.0.0.1:1", &enc],
+    );
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot use key services yet"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}

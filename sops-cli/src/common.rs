@@ -102,6 +102,7 @@ pub(crate) fn open_path(
         &sources.as_list(),
         &decrypt_options(open),
     )
+    .inspect(|_| crate::log::data_key_recovered())
     .map_err(|e| open_error(sources, e))
 }
 

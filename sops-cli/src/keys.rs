@@ -2,30 +2,48 @@
 //! partial-encryption and Shamir flags (and their environment variables) over the matching
 //! `.sops.yaml` creation rule, which `sops_core::config` finds, reads and picks.
 
-use crate::cli::{KeyArgs, PartialArgs};
+use crate::cli::{KeyArgs, KeyServiceArgs, PartialArgs};
 use crate::error::{codes, CliError};
+use crate::log::Logged;
 use sops_core::config::{find_config, key_entry, kms_entries as kms_list, Config, ConfigError};
 use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::{parse_recipients, AgeKeySource};
+use sops_keys::age_identities::IdentityEnv;
 use sops_keys::kms::KmsKeySource;
 use sops_keys::kms_parse::{parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
 use sops_keys::pgp::PgpKeySource;
 use std::path::Path;
 
-/// Every backend this build of sops-rs can use, configured from the environment.
+/// Every backend this build of sops-rs can use, configured from the environment; each logs
+/// its attempts under `--verbose` ([`crate::log::Logged`]).
 pub(crate) struct KeySources {
-    pub(crate) age: AgeKeySource,
-    pub(crate) kms: KmsKeySource,
-    pub(crate) pgp: PgpKeySource,
+    pub(crate) age: Logged<AgeKeySource>,
+    pub(crate) kms: Logged<KmsKeySource>,
+    pub(crate) pgp: Logged<PgpKeySource>,
 }
 
 impl KeySources {
-    pub(crate) fn from_env() -> Self {
+    pub(crate) fn new(age: AgeKeySource, kms: KmsKeySource, pgp: PgpKeySource) -> Self {
         KeySources {
-            age: AgeKeySource::from_env(),
-            kms: KmsKeySource::new(),
-            pgp: PgpKeySource::from_env(),
+            age: Logged::new(age),
+            kms: Logged::new(kms),
+            pgp: Logged::new(pgp),
         }
+    }
+
+    pub(crate) fn from_env() -> Self {
+        let mut env = IdentityEnv::from_process();
+        let value = std::env::var("SOPS_AGE_KEY")
+            .ok()
+            .map(zeroize::Zeroizing::new);
+        if let Some(split) = value.as_deref().and_then(|v| one_per_line(v)) {
+            env = env.with_var("SOPS_AGE_KEY", split.as_str());
+        }
+        Self::new(
+            AgeKeySource::with_env(env),
+            KmsKeySource::new(),
+            PgpKeySource::from_env(),
+        )
     }
 
     pub(crate) fn as_list(&self) -> Vec<&dyn sops_core::KeySource> {
@@ -39,6 +57,45 @@ impl KeySources {
             return CliError::new(error.exit_code(), format!("{error}\n{report}"));
         }
         error.into()
+    }
+}
+
+/// sops 3.13 (#2086): `SOPS_AGE_KEY` may hold several identities separated by any
+/// whitespace, not only by newlines. Returns the value with one identity per line (comment
+/// lines kept as they are), or `None` when it needs no change.
+fn one_per_line(value: &str) -> Option<zeroize::Zeroizing<String>> {
+    // Never longer than the input plus a newline: no reallocation leaves a copy behind.
+    let mut out = zeroize::Zeroizing::new(String::with_capacity(value.len() + 1));
+    let mut changed = false;
+    for line in value.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('#') || trimmed.split_whitespace().nth(1).is_none() {
+            out.push_str(line);
+        } else {
+            changed = true;
+            for (i, word) in trimmed.split_whitespace().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                out.push_str(word);
+            }
+        }
+        out.push('\n');
+    }
+    changed.then_some(out)
+}
+
+/// Remote key services (`--keyservice`, `SOPS_KEYSERVICE`) are not supported yet: naming one
+/// is an error, so that nothing is silently encrypted without them.
+pub(crate) fn refuse_key_services(services: &KeyServiceArgs) -> Result<(), CliError> {
+    match services.keyservice.iter().find(|s| !s.trim().is_empty()) {
+        None => Ok(()),
+        Some(first) => Err(CliError::new(
+            codes::GENERIC,
+            format!(
+                "sops-rs cannot use key services yet (--keyservice {first}): remove --keyservice and SOPS_KEYSERVICE to use the local keys"
+            ),
+        )),
     }
 }
 
@@ -85,6 +142,21 @@ pub(crate) fn kms_entries(
     Ok(kms_list(list, &context, profile))
 }
 
+/// Entries of a key type sops-rs cannot encrypt to yet (GCP KMS, Azure Key Vault, Vault
+/// transit, HuaweiCloud KMS) from a comma-separated flag value: they are accepted, and wrapping
+/// the data key for them fails with a message that names the type.
+pub(crate) fn unsupported_entries(key_type: &str, list: &str) -> Vec<KeyEntry> {
+    let field = match key_type {
+        "gcp_kms" => "resource_id",
+        "azure_kv" => "vault_url",
+        "hc_vault" => "vault_address",
+        _ => "key_id",
+    };
+    split_list(list)
+        .map(|v| key_entry(key_type, &[(field, &v)]))
+        .collect()
+}
+
 /// Recipient entries named by key flags (one group), or `None` when no key flag was given.
 pub(crate) fn group_from_flags(keys: &KeyArgs) -> Result<Option<Vec<KeyEntry>>, CliError> {
     let mut group = Vec::new();
@@ -111,15 +183,15 @@ pub(crate) fn group_from_flags(keys: &KeyArgs) -> Result<Option<Vec<KeyEntry>>, 
             keys.aws_profile.as_deref().unwrap_or(""),
         )?);
     }
-    for (list, key_type, field) in [
-        (&keys.gcp_kms, "gcp_kms", "resource_id"),
-        (&keys.azure_kv, "azure_kv", "vault_url"),
-        (&keys.hc_vault_transit, "hc_vault", "vault_address"),
-        (&keys.hckms, "hckms", "key_id"),
+    for (list, key_type) in [
+        (&keys.gcp_kms, "gcp_kms"),
+        (&keys.azure_kv, "azure_kv"),
+        (&keys.hc_vault_transit, "hc_vault"),
+        (&keys.hckms, "hckms"),
     ] {
         if let Some(list) = list.as_deref() {
             any = true;
-            group.extend(split_list(list).map(|v| key_entry(key_type, &[(field, &v)])));
+            group.extend(unsupported_entries(key_type, list));
         }
     }
     Ok(any.then_some(group))
@@ -201,6 +273,14 @@ pub(crate) fn encrypt_options(
         Some(group) => vec![group],
         None => from_rule.key_groups,
     };
+    if rule.is_some() && (key_groups.is_empty() || key_groups.iter().any(Vec::is_empty)) {
+        // sops 3.11: a matching rule with no keys (`key_groups: []`, `[{}]`, an empty group
+        // among others, or no key at all) fails when the data key is wrapped.
+        return Err(CliError::new(
+            codes::GENERIC,
+            "Could not generate data key: [empty key group provided]",
+        ));
+    }
     if key_groups.iter().all(Vec::is_empty) {
         return Err(CliError::new(
             codes::GENERIC,
@@ -219,4 +299,16 @@ pub(crate) fn encrypt_options(
         partial: partial_from_flags(partial)?.or(from_rule.partial),
         mac_only_encrypted: partial.mac_only_encrypted || from_rule.mac_only_encrypted,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_per_line;
+
+    #[test]
+    fn identities_on_one_line_are_split() {
+        let split = one_per_line("# c: a b\nK1 K2\tK3\n").expect("changed");
+        assert_eq!(split.as_str(), "# c: a b\nK1\nK2\nK3\n");
+        assert!(one_per_line("# c: a b\nK1\nK2\n").is_none());
+    }
 }

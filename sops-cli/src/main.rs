@@ -14,6 +14,7 @@ mod hardening;
 mod helm;
 mod io;
 mod keys;
+mod log;
 mod tempdir;
 mod user;
 mod write;
@@ -60,6 +61,11 @@ fn run() -> Result<(), CliError> {
         }
     };
     let config = args.config.as_deref();
+    log::set_verbose(args.verbose);
+    if let Some(services) = args.command.as_ref().and_then(Command::key_services) {
+        keys::refuse_key_services(services)?;
+    }
+    keys::refuse_key_services(&args.legacy.open.services)?;
     match args.command {
         Some(Command::Decrypt(a)) => decrypt::run(&a, config),
         Some(Command::Encrypt(a)) => encrypt::run(&a, config),
@@ -75,6 +81,8 @@ fn run() -> Result<(), CliError> {
         Some(Command::Check(a)) => check::run(&a, config),
         Some(Command::DiffTextconv(a)) => textconv::run(&a, config),
         Some(Command::Helm(a)) => helm::run(&a, config),
+        Some(Command::Publish(_)) => Err(not_implemented("publish")),
+        Some(Command::Keyservice(_)) => Err(not_implemented("keyservice")),
         Some(Command::Completion(a)) => {
             clap_complete::generate(
                 a.shell,
@@ -86,6 +94,14 @@ fn run() -> Result<(), CliError> {
         }
         None => legacy(args.legacy, config),
     }
+}
+
+/// sops's subcommands that sops-rs accepts (with their flags) but does not implement.
+fn not_implemented(name: &str) -> CliError {
+    CliError::new(
+        error::codes::GENERIC,
+        format!("sops-rs does not implement `sops {name}` yet: use sops for it"),
+    )
 }
 
 /// `sops --config FILE decrypt …` puts the global flags before the subcommand. clap, told that
@@ -101,7 +117,14 @@ fn global_flags_after_subcommand(
         let arg = args[i].to_string_lossy();
         if arg == "--config" {
             i += 2;
-        } else if arg.starts_with("--config=") || arg == "--disable-version-check" {
+        } else if arg.starts_with("--config=")
+            || [
+                "--disable-version-check",
+                "--check-for-updates",
+                "--verbose",
+            ]
+            .contains(&&*arg)
+        {
             i += 1;
         } else {
             break;
@@ -144,6 +167,7 @@ fn legacy(l: cli::LegacyArgs, config: Option<&std::path::Path>) -> Result<(), Cl
             io: l.io,
             keys: l.keys,
             partial: l.partial,
+            services: l.open.services,
         };
         return encrypt::run(&a, config);
     }

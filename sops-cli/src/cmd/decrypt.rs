@@ -37,6 +37,7 @@ pub(crate) fn run(args: &DecryptArgs, config_path: Option<&Path>) -> Result<(), 
             )
         })
         .map_err(|e| open_error(&sources, e))?;
+    crate::log::data_key_recovered();
     // The printed plaintext is zeroized once written, like the values it was made from.
     let output = zeroize::Zeroizing::new(match extract {
         None => out_store.emit_plain(&tree)?,

@@ -27,6 +27,7 @@ pub(crate) fn run(args: &EditArgs, config_path: Option<&Path>) -> Result<(), Cli
             "Error: no file specified",
         )
     })?;
+    crate::tempdir::signals_cancel_the_edit();
     let in_format = format_for(&file, args.io.input_type.as_deref());
     let out_format = format_for(&file, args.io.output_type.as_deref());
     let config = load_config(config_path)?;
@@ -75,7 +76,7 @@ pub(crate) fn run(args: &EditArgs, config_path: Option<&Path>) -> Result<(), Cli
                 "File has not changed, exiting.",
             ));
         }
-        match reload(in_store.as_ref(), &edited, args.show_master_keys) {
+        match reload(in_store.as_ref(), &edited, args.show_master_keys, in_format) {
             Ok((branches, new_metadata)) => {
                 tree.branches = branches;
                 if let Some(m) = new_metadata {
@@ -83,7 +84,7 @@ pub(crate) fn run(args: &EditArgs, config_path: Option<&Path>) -> Result<(), Cli
                 }
                 break;
             }
-            Err(message) => wait_for_retry(&message)?,
+            Err((code, message)) => wait_for_retry(code, &message)?,
         }
     }
     if version_is_older(metadata.version.as_deref()) {
@@ -100,36 +101,57 @@ pub(crate) fn run(args: &EditArgs, config_path: Option<&Path>) -> Result<(), Cli
     )
 }
 
+/// sops's exit code for a file that holds a top-level `sops` key.
+const SOPS_KEY_IN_FILE: i32 = 203;
+
+/// The edited document, and its metadata with `--show-master-keys`; an error is an exit code
+/// (used when no terminal can answer the retry prompt) and a message.
 fn reload(
     store: &dyn Store,
     edited: &[u8],
     with_metadata: bool,
-) -> Result<(Vec<Mapping>, Option<Metadata>), String> {
+    format: Format,
+) -> Result<(Vec<Mapping>, Option<Metadata>), (i32, String)> {
+    let invalid = |prefix: &str, e: &dyn std::fmt::Display| {
+        (
+            crate::error::codes::COULD_NOT_READ_INPUT,
+            format!("{prefix}: {e}"),
+        )
+    };
     if with_metadata {
         let (tree, meta) = store
             .load_encrypted(edited)
-            .map_err(|e| format!("SOPS metadata is invalid: {e}"))?;
+            .map_err(|e| invalid("SOPS metadata is invalid", &e))?;
         let metadata =
-            Metadata::from_mapping(&meta).map_err(|e| format!("SOPS metadata is invalid: {e}"))?;
+            Metadata::from_mapping(&meta).map_err(|e| invalid("SOPS metadata is invalid", &e))?;
         return Ok((tree.branches, Some(metadata)));
     }
     let tree = store
         .load_plain(edited)
-        .map_err(|e| format!("Could not load tree, probably due to invalid syntax: {e}"))?;
+        .map_err(|e| invalid("Could not load tree, probably due to invalid syntax", &e))?;
+    // sops 3.12.2 (#2098): a top-level `sops` key (`sops_…` in dotenv) would be written next
+    // to the metadata, giving a file nobody can decrypt.
+    let reserved = tree.branches.first().is_some_and(|first| {
+        first.get("sops").is_some()
+            || (format == Format::Dotenv && first.pairs().any(|(k, _)| k.starts_with("sops_")))
+    });
+    if reserved {
+        return Err((
+            SOPS_KEY_IN_FILE,
+            "the edited file has a top-level `sops` key (or `sops_` keys in dotenv), which would clash with the file's metadata: rename it".to_owned(),
+        ));
+    }
     Ok((tree.branches, None))
 }
 
 /// Tells the user what is wrong and waits for a key before reopening the editor; with no
 /// terminal to answer (stdin at end), gives up with the error.
-fn wait_for_retry(message: &str) -> Result<(), CliError> {
+fn wait_for_retry(code: i32, message: &str) -> Result<(), CliError> {
     eprintln!("{message}\nPress a key to return to the editor, or Ctrl+C to exit.");
     let mut byte = [0u8; 1];
     match std::io::stdin().read(&mut byte) {
         Ok(1) => Ok(()),
-        _ => Err(CliError::new(
-            crate::error::codes::COULD_NOT_READ_INPUT,
-            message.to_owned(),
-        )),
+        _ => Err(CliError::new(code, message.to_owned())),
     }
 }
 

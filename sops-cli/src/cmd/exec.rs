@@ -35,7 +35,10 @@ fn decrypt(
         &sources.as_list(),
         &decrypt_options(open),
     )
-    .map(|(tree, _)| tree)
+    .map(|(tree, _)| {
+        crate::log::data_key_recovered();
+        tree
+    })
     .map_err(|e| open_error(&sources, e))
 }
 
@@ -157,7 +160,34 @@ fn run(
     status.map_err(|e| CliError::new(codes::GENERIC, format!("could not run the command: {e}")))
 }
 
+/// Go's `filepath.IsLocal`: not empty, not absolute, and never above its start (`../x`).
+fn is_local(name: &str) -> bool {
+    let path = Path::new(name);
+    if name.is_empty() || path.is_absolute() {
+        return false;
+    }
+    let mut depth = 0i32;
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => depth -= 1,
+            std::path::Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    true
+}
+
 pub(crate) fn run_file(args: &ExecFileArgs, config_path: Option<&Path>) -> Result<(), CliError> {
+    if !is_local(&args.filename) {
+        // sops 3.13 (#2155): the file must stay inside the private directory.
+        return Err(CliError::new(
+            codes::GENERIC,
+            "The provided filename is not a local path.",
+        ));
+    }
     let in_format = format_for(&args.file, args.input_type.as_deref());
     let out_format = args
         .output_type
@@ -266,3 +296,18 @@ fn drain_fifo(path: &Path, writer: &std::thread::JoinHandle<()>) {
 
 #[cfg(not(unix))]
 fn drain_fifo(_: &Path, _: &std::thread::JoinHandle<()>) {}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local;
+
+    #[test]
+    fn only_local_file_names_are_accepted() {
+        for name in ["tmp-file", "a/b", "a/../b", "./x"] {
+            assert!(is_local(name), "{name}");
+        }
+        for name in ["", "/etc/x", "../x", "a/../../x"] {
+            assert!(!is_local(name), "{name}");
+        }
+    }
+}

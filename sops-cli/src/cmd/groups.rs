@@ -4,7 +4,7 @@
 use crate::cli::{GroupsAction, GroupsArgs, OpenArgs};
 use crate::common::{emit_encrypted, format_for, open_path, store_options};
 use crate::error::{codes, CliError};
-use crate::keys::{kms_entries, load_config, KeySources};
+use crate::keys::{kms_entries, load_config, unsupported_entries, KeySources};
 use crate::write::Role;
 use sops_core::internal::wrap_data_key;
 use sops_core::KeyEntry;
@@ -39,7 +39,18 @@ pub(crate) fn run(args: &GroupsArgs, config_path: Option<&Path>) -> Result<(), C
         })?;
     let metadata = &mut opened.metadata;
     match &args.action {
-        GroupsAction::Add { age, pgp, kms, .. } => {
+        GroupsAction::Add {
+            age,
+            pgp,
+            kms,
+            aws_profile,
+            encryption_context,
+            gcp_kms,
+            hckms,
+            azure_kv,
+            hc_vault_transit,
+            ..
+        } => {
             let mut group = Vec::new();
             for r in age {
                 let mut e = KeyEntry::new("age");
@@ -52,7 +63,21 @@ pub(crate) fn run(args: &GroupsArgs, config_path: Option<&Path>) -> Result<(), C
                 group.push(e);
             }
             for arn in kms {
-                group.extend(kms_entries(arn, None, "")?);
+                group.extend(kms_entries(
+                    arn,
+                    encryption_context.as_deref(),
+                    aws_profile.as_deref().unwrap_or(""),
+                )?);
+            }
+            for (lists, key_type) in [
+                (gcp_kms, "gcp_kms"),
+                (azure_kv, "azure_kv"),
+                (hc_vault_transit, "hc_vault"),
+                (hckms, "hckms"),
+            ] {
+                for list in lists {
+                    group.extend(unsupported_entries(key_type, list));
+                }
             }
             metadata.key_groups.push(group);
         }

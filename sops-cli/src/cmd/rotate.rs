@@ -4,7 +4,7 @@
 use crate::cli::{RotateArgs, UpdateKeysArgs};
 use crate::common::{comma_list, emit_encrypted, format_for, open_path, store_options};
 use crate::error::{codes, CliError};
-use crate::keys::{kms_entries, load_config, KeySources};
+use crate::keys::{kms_entries, load_config, unsupported_entries, KeySources};
 use crate::write::Role;
 use sops_core::internal::{encrypt_tree, wrap_data_key};
 use sops_core::{DataKey, KeyEntry};
@@ -57,12 +57,28 @@ pub(crate) fn run_rotate(args: &RotateArgs, config_path: Option<&Path>) -> Resul
     if let Some(l) = args.changes.add_kms.as_deref() {
         added.extend(kms_entries(l, args.encryption_context.as_deref(), "")?);
     }
+    let c = &args.changes;
+    for (list, key_type) in [
+        (&c.add_gcp_kms, "gcp_kms"),
+        (&c.add_azure_kv, "azure_kv"),
+        (&c.add_hc_vault_transit, "hc_vault"),
+        (&c.add_hckms, "hckms"),
+    ] {
+        if let Some(list) = list.as_deref() {
+            added.extend(unsupported_entries(key_type, list));
+        }
+    }
     metadata.key_groups[0].extend(added);
     let removed: Vec<String> = [
-        comma_list(args.changes.rm_age.as_deref()),
-        comma_list(args.changes.rm_pgp.as_deref()),
-        comma_list(args.changes.rm_kms.as_deref()),
+        &c.rm_age,
+        &c.rm_pgp,
+        &c.rm_kms,
+        &c.rm_gcp_kms,
+        &c.rm_azure_kv,
+        &c.rm_hc_vault_transit,
+        &c.rm_hckms,
     ]
+    .map(|list| comma_list(list.as_deref()))
     .concat();
     for group in &mut metadata.key_groups {
         group.retain(|e| !removed.contains(&identity(e)));

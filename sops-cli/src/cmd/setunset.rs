@@ -37,6 +37,28 @@ fn require_steps(steps: &[Step]) -> Result<(), CliError> {
 
 const EMPTY_PATH: i32 = 2;
 
+/// sops 3.12.2 (#2098): `set` of a top-level `sops` key (`sops_…` in dotenv) is refused with
+/// exit 203, as `encrypt` refuses such a file; before, sops wrote a file it could not read.
+fn refuse_metadata_key(steps: &[Step], format: sops_core::store::Format) -> Result<(), CliError> {
+    let reserved = match steps.first() {
+        Some(Step::Key(key)) => {
+            key == "sops"
+                || (format == sops_core::store::Format::Dotenv && key.starts_with("sops_"))
+        }
+        _ => false,
+    };
+    if reserved {
+        return Err(CliError::new(
+            SOPS_KEY_IN_FILE,
+            "the value would be written to a top-level `sops` key (or a `sops_` key in dotenv), which holds the file's metadata\n  hint: choose another key name",
+        ));
+    }
+    Ok(())
+}
+
+/// sops's exit code for a file that holds a top-level `sops` key.
+const SOPS_KEY_IN_FILE: i32 = 203;
+
 /// Converts a JSON value as sops does: numbers become floats, objects become mappings.
 fn json_to_node(value: serde_json::Value) -> Node {
     use serde_json::Value;
@@ -164,12 +186,13 @@ fn unset_in(node: &mut Node, steps: &[Step]) -> bool {
 
 fn change(
     file: &Path,
-    input_type: Option<&str>,
+    (input_type, output_type): (Option<&str>, Option<&str>),
     open: &OpenArgs,
     config_path: Option<&Path>,
     apply: impl FnOnce(&mut Node) -> Result<bool, CliError>,
 ) -> Result<(), CliError> {
     let format = format_for(file, input_type);
+    let out_format = format_for(file, output_type);
     let config = load_config(config_path)?;
     let options = store_options(config.as_ref(), None);
     let sources = KeySources::from_env();
@@ -193,7 +216,7 @@ fn change(
     )?;
     emit_encrypted(
         Some((file, Role::InPlace)),
-        format,
+        out_format,
         &options,
         &opened.tree,
         &opened.metadata,
@@ -224,10 +247,11 @@ pub(crate) fn run_set(args: &SetArgs, config_path: Option<&Path>) -> Result<(), 
         }
     };
     let value = parse_value(&text)?;
+    refuse_metadata_key(&steps, format_for(&args.file, args.input_type.as_deref()))?;
     let idempotent = args.idempotent;
     change(
         &args.file,
-        args.input_type.as_deref(),
+        (args.input_type.as_deref(), args.output_type.as_deref()),
         &args.open,
         config_path,
         |root| {
@@ -251,7 +275,7 @@ pub(crate) fn run_unset(args: &UnsetArgs, config_path: Option<&Path>) -> Result<
         .join(".");
     change(
         &args.file,
-        args.input_type.as_deref(),
+        (args.input_type.as_deref(), args.output_type.as_deref()),
         &args.open,
         config_path,
         |root| {

@@ -90,11 +90,11 @@ impl Settings {
         for file in self.gpg_keys.iter().map(PathBuf::as_path).chain(gpg_key) {
             pgp = pgp.with_key_file(file);
         }
-        KeySources {
+        KeySources::new(
             age,
-            kms: sops_keys::kms::KmsKeySource::new(),
-            pgp: sops_keys::pgp::PgpKeySource::new(pgp),
-        }
+            sops_keys::kms::KmsKeySource::new(),
+            sops_keys::pgp::PgpKeySource::new(pgp),
+        )
     }
 
     /// `[helm-secrets]`-style progress lines on stderr, unless quiet.

@@ -2,6 +2,7 @@
 
 mod config;
 mod edit;
+mod empty_key_groups;
 mod exec;
 mod filestatus;
 mod groups;

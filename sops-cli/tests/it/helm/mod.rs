@@ -1,5 +1,6 @@
 //! `sops-rs helm`: helm-secrets' commands, the wrapper, and the real Helm 3 and 4.
 
+mod backend_args;
 mod commands;
 mod render;
 mod sops_compat;

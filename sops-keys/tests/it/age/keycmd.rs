@@ -4,7 +4,7 @@
 use super::support::{data, expected, fixture_entry};
 use sops_core::KeySource;
 use sops_keys::age::AgeKeySource;
-use sops_keys::age_identities::IdentityEnv;
+use sops_keys::age::IdentityEnv;
 
 fn with_cmd(cmd: String) -> AgeKeySource {
     AgeKeySource::with_env(IdentityEnv::new([("SOPS_AGE_KEY_CMD", cmd)], None))

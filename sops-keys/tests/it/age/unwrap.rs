@@ -5,7 +5,7 @@ use super::support;
 use super::support::{data, expected, fixture_entry, read};
 use sops_core::KeySource;
 use sops_keys::age::AgeKeySource;
-use sops_keys::age_identities::{IdentityEnv, SourceState};
+use sops_keys::age::{IdentityEnv, SourceState};
 
 /// Unwraps fixture `file` with an environment where `SOPS_AGE_KEY_FILE` (or, for SSH keys,
 /// `SOPS_AGE_SSH_PRIVATE_KEY_FILE`) names its identity, and compares with `age -d`'s output.

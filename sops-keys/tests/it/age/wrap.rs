@@ -5,7 +5,7 @@ use super::support;
 use super::support::{data, entry, read};
 use sops_core::KeySource;
 use sops_keys::age::{encrypt_armored, parse_recipient, parse_recipients, AgeKeySource};
-use sops_keys::age_identities::IdentityEnv;
+use sops_keys::age::IdentityEnv;
 use std::path::PathBuf;
 use std::process::Command;
 

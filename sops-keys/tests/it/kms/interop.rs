@@ -7,7 +7,7 @@
 use super::support::{run_ok, Moto, REGION, ROLE};
 use sops_core::store::Format;
 use sops_core::{DecryptOptions, EncryptOptions, KeyEntry, KeySource, Metadata};
-use sops_keys::kms_parse::{parse_arn_list, parse_encryption_context};
+use sops_keys::kms::parse::{parse_arn_list, parse_encryption_context};
 
 const PLAIN: &str =
     "# settings\ndatabase:\n    user: admin\n    password: hunter2\nports:\n    - 80\n    - 443\n";

@@ -5,7 +5,7 @@
 use sops_core::tree::{Mapping, Node, Scalar};
 use sops_core::{KeyEntry, KeySource};
 use sops_keys::kms::{KmsKey, KmsKeySource, KEY_TYPE};
-use sops_keys::kms_parse::{
+use sops_keys::kms::parse::{
     format_encryption_context, parse_arn_list, parse_encryption_context, region_from_arn,
     split_arn_role, sts_session_name, INVALID_CONTEXT_EXIT_CODE,
 };

@@ -188,8 +188,8 @@ fn roles_are_assumed_through_sts() {
     let assumed = requests_for(&recorded, "AssumeRole");
     assert_eq!(assumed.len(), 1, "one client per (region, profile, role)");
     let form = support::body(assumed[0]);
-    let expected_session = sops_keys::kms_parse::sts_session_name(
-        &sops_keys::kms_parse::hostname().expect("a hostname"),
+    let expected_session = sops_keys::kms::parse::sts_session_name(
+        &sops_keys::kms::parse::hostname().expect("a hostname"),
     );
     let encoded_role = ROLE.replace(':', "%3A").replace('/', "%2F");
     assert!(form.contains(&format!("RoleArn={encoded_role}")), "{form}");
@@ -252,7 +252,7 @@ fn works_from_inside_an_async_runtime() {
 }
 
 fn parse_one(item: &str) -> KeyEntry {
-    let mut entries = sops_keys::kms_parse::parse_arn_list(item, &BTreeMap::new(), "");
+    let mut entries = sops_keys::kms::parse::parse_arn_list(item, &BTreeMap::new(), "");
     assert_eq!(entries.len(), 1);
     entries.remove(0)
 }

@@ -4,8 +4,8 @@
 use crate::cli::{FilestatusArgs, OpenArgs};
 use crate::error::{codes, CliError};
 use crate::keys::KeySources;
-use crate::write::{write_file, NewFile, Policy, Role};
 use sops_core::config::Config;
+use crate::write::{write_file, NewFile, Policy, Role};
 use sops_core::store::{Format, StoreOptions};
 use sops_core::{open_file, DecryptOptions, ErrorKind, Metadata, OpenedFile};
 use std::path::Path;

@@ -17,10 +17,21 @@
 //!
 //! Schemes: `sops`, `file`, `envsubst`, `echo` (`local`), and with the cargo feature `aws`
 //! `awssecrets` and `awsssm` (`aws`). `SOPS_RS_REF_SCHEMES` (a comma list, or `none`) narrows
-//! which may be used; unset or empty allows them all. Any reference that cannot be resolved
-//! (unknown or disallowed scheme, missing file or key, provider error) fails the whole
-//! evaluation with a [`RefError`] naming the reference and the values file; resolved values
-//! never appear in messages.
+//! which may be used. Unset or empty, it allows them all, except under Argo CD
+//! (`ARGOCD_APP_NAME` set, [`ARGOCD_ENV`]) or when a path switch is false
+//! ([`PathPolicy::is_strict`]): then it allows none.
+//!
+//! Confinement: `file` and `sops` read their files through the [`PathPolicy`] of the
+//! environment's `HELM_SECRETS_VALUES_ALLOW_*` switches and `HELM_SECRETS_VALUES_ROOT`. Callers
+//! use the same policy for the values files themselves. It covers the tree root, `..`, symlinks
+//! and absolute paths, and checks the opened file rather than the path. It reads regular files
+//! only (no devices, FIFOs or `/proc` files) and at most [`MAX_FILE_SIZE`] bytes.
+//!
+//! Any reference that cannot be resolved (unknown or disallowed scheme, refused or missing file,
+//! missing key, provider error) fails the whole evaluation with a [`RefError`] naming the
+//! reference and the values file. Resolved values never appear in messages. When nested
+//! references were substituted into a reference's text, only the original text and the kind of
+//! failure are told.
 //!
 //! The process environment is not read: the caller hands over a [`RefEnv`] (the variables
 //! `SOPS_RS_REF_SCHEMES`, `VALS_<NAME>`, `envsubst://` and the AWS settings read) and, for

@@ -7,10 +7,10 @@ use crate::error::{codes, CliError};
 use crate::log::Logged;
 use sops_core::config::{find_config, key_entry, kms_entries as kms_list, Config, ConfigError};
 use sops_core::{EncryptOptions, KeyEntry, PartialRule};
-use sops_keys::age::{parse_recipients, AgeKeySource};
 use sops_keys::age::IdentityEnv;
-use sops_keys::kms::KmsKeySource;
+use sops_keys::age::{parse_recipients, AgeKeySource};
 use sops_keys::kms::parse::{parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
+use sops_keys::kms::KmsKeySource;
 use sops_keys::pgp::PgpKeySource;
 use std::path::Path;
 

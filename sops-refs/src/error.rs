@@ -57,3 +57,41 @@ impl fmt::Display for RefError {
 }
 
 impl std::error::Error for RefError {}
+
+/// Why one reference could not be resolved: the whole message, and the kind of failure alone
+/// (no path, no value), which is all that is shown for a reference whose text holds values
+/// resolved from nested references.
+pub(crate) struct Failure {
+    pub(crate) why: String,
+    pub(crate) kind: &'static str,
+}
+
+impl Failure {
+    /// A failure of `kind`, told by `why`.
+    pub(crate) fn new(kind: &'static str, why: impl Into<String>) -> Self {
+        Failure {
+            why: why.into(),
+            kind,
+        }
+    }
+}
+
+/// A provider's failure.
+impl From<String> for Failure {
+    fn from(why: String) -> Self {
+        Failure::new("it could not be fetched", why)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(why: &str) -> Self {
+        Failure::from(why.to_owned())
+    }
+}
+
+/// A file the path policy refused or that could not be read.
+impl From<crate::confine::PathError> for Failure {
+    fn from(error: crate::confine::PathError) -> Self {
+        Failure::new(error.kind_text(), error.to_string())
+    }
+}

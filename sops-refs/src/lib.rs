@@ -17,10 +17,21 @@
 //!
 //! Schemes: `sops`, `file`, `envsubst`, `echo` (`local`), and with the cargo feature `aws`
 //! `awssecrets` and `awsssm` (`aws`). `SOPS_RS_REF_SCHEMES` (a comma list, or `none`) narrows
-//! which may be used; unset or empty allows them all. Any reference that cannot be resolved
-//! (unknown or disallowed scheme, missing file or key, provider error) fails the whole
-//! evaluation with a [`RefError`] naming the reference and the values file; resolved values
-//! never appear in messages.
+//! which may be used. Unset or empty, it allows them all, except under Argo CD
+//! (`ARGOCD_APP_NAME` set, [`ARGOCD_ENV`]) or when a path switch is false
+//! ([`PathPolicy::is_strict`]): then it allows none.
+//!
+//! Confinement: `file` and `sops` read their files through the [`PathPolicy`] of the
+//! environment's `HELM_SECRETS_VALUES_ALLOW_*` switches and `HELM_SECRETS_VALUES_ROOT`. Callers
+//! use the same policy for the values files themselves. It covers the tree root, `..`, symlinks
+//! and absolute paths, and checks the opened file rather than the path. It reads regular files
+//! only (no devices, FIFOs or `/proc` files) and at most [`MAX_FILE_SIZE`] bytes.
+//!
+//! Any reference that cannot be resolved (unknown or disallowed scheme, refused or missing file,
+//! missing key, provider error) fails the whole evaluation with a [`RefError`] naming the
+//! reference and the values file. Resolved values never appear in messages. When nested
+//! references were substituted into a reference's text, only the original text and the kind of
+//! failure are told.
 //!
 //! The process environment is not read: the caller hands over a [`RefEnv`] (the variables
 //! `SOPS_RS_REF_SCHEMES`, `VALS_<NAME>`, `envsubst://` and the AWS settings read) and, for
@@ -45,6 +56,7 @@
 
 #[cfg(feature = "aws")]
 use aws::Aws;
+use error::Failure;
 use parse::{find_nested, find_ref, may_contain_ref, navigate, Found, Ref};
 use sops_core::store::Format;
 use sops_core::tree::{MapItem, Mapping, Node, Scalar, SeqItem};
@@ -54,12 +66,17 @@ use std::path::Path;
 
 #[cfg(feature = "aws")]
 mod aws;
+mod confine;
 mod env;
 mod error;
 mod keys;
 mod local;
 mod parse;
 
+pub use confine::{
+    check_key_location, PathError, PathErrorKind, PathPolicy, Target, ALLOW_ABSOLUTE_PATH_ENV,
+    ALLOW_PATH_TRAVERSAL_ENV, ALLOW_SYMLINKS_ENV, MAX_FILE_SIZE, VALUES_ROOT_ENV,
+};
 pub use env::RefEnv;
 pub use error::RefError;
 pub use keys::SopsKeys;
@@ -75,19 +92,29 @@ pub const SCHEMES: &[&str] = &["sops", "file", "envsubst", "echo"];
 /// The environment variable that narrows the allowed schemes.
 pub const SCHEMES_ENV: &str = "SOPS_RS_REF_SCHEMES";
 
+/// Set by Argo CD for its tools: when it is set, no scheme is allowed unless [`SCHEMES_ENV`]
+/// names it.
+pub const ARGOCD_ENV: &str = "ARGOCD_APP_NAME";
+
 /// Resolves references with one environment and, for `ref+sops://`, one set of key sources.
 /// Each call is one evaluation: a document fetched twice in it is fetched once, AWS clients
 /// are made once per region and profile.
 pub struct Resolver<'a> {
     env: &'a RefEnv,
     keys: Option<&'a dyn SopsKeys>,
+    policy: PathPolicy,
 }
 
 impl<'a> Resolver<'a> {
     /// A resolver reading variables from `env` only. Without [`Resolver::with_keys`],
     /// `ref+sops://` references fail ("no key sources").
+    /// `file` and `sops` files are read through [`PathPolicy::from_env`] of `env`.
     pub fn new(env: &'a RefEnv) -> Self {
-        Resolver { env, keys: None }
+        Resolver {
+            env,
+            keys: None,
+            policy: PathPolicy::from_env(env),
+        }
     }
 
     /// This resolver, opening `ref+sops://` files with `keys`.
@@ -138,10 +165,11 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn evaluation(&self, base_dir: &'a Path) -> Evaluation<'a> {
+    fn evaluation<'e>(&'e self, base_dir: &'e Path) -> Evaluation<'e> {
         Evaluation {
             base_dir,
             env: self.env,
+            policy: &self.policy,
             allowed: None,
             keys: self.keys,
             #[cfg(feature = "aws")]
@@ -170,6 +198,7 @@ enum Fetched {
 struct Evaluation<'a> {
     base_dir: &'a Path,
     env: &'a RefEnv,
+    policy: &'a PathPolicy,
     allowed: Option<Result<Vec<String>, String>>,
     keys: Option<&'a dyn SopsKeys>,
     #[cfg(feature = "aws")]
@@ -214,12 +243,21 @@ impl Evaluation<'_> {
             return Ok(None);
         }
         let text = self.resolve_nested(original)?;
-        // After a substitution the text holds a resolved value: messages name the original.
+        // After a substitution the text holds a resolved value: messages name the original
+        // and the kind of failure only.
+        let nested = text.as_str() != original;
         let name = |found: &Found| {
-            if text.as_str() == original {
-                found.text(original).to_owned()
-            } else {
+            if nested {
                 original.to_owned()
+            } else {
+                found.text(original).to_owned()
+            }
+        };
+        let told = |failure: Failure| {
+            if nested {
+                failure.kind.to_owned()
+            } else {
+                failure.why
             }
         };
         let Some(first) = find_ref(text.as_str(), 0) else {
@@ -229,7 +267,7 @@ impl Evaluation<'_> {
         if first.start == 0 && first.end == text.len() {
             let node = self
                 .lookup(&first.body)
-                .map_err(|why| cannot(&name(&first), &why))?;
+                .map_err(|f| cannot(&name(&first), &told(f)))?;
             return Ok(Some(node));
         }
         let mut out = zeroize::Zeroizing::new(String::with_capacity(text.len()));
@@ -238,7 +276,7 @@ impl Evaluation<'_> {
             out.push_str(&text[at..found.start]);
             let node = self
                 .lookup(&found.body)
-                .map_err(|why| cannot(&name(&found), &why))?;
+                .map_err(|f| cannot(&name(&found), &told(f)))?;
             let value = scalar_text(&node).map_err(|why| cannot(&name(&found), &why))?;
             out.push_str(value.as_str());
             at = found.end;
@@ -259,14 +297,13 @@ impl Evaluation<'_> {
             if depth == MAX_NESTING {
                 break;
             }
-            let shown = if depth == 0 {
-                inner.text(original)
-            } else {
-                original
+            // From the second level on, the inner reference's text holds resolved values.
+            let (shown, node) = match self.lookup(&inner.body) {
+                Ok(node) if depth == 0 => (inner.text(original), node),
+                Ok(node) => (original, node),
+                Err(f) if depth == 0 => return Err(cannot(inner.text(original), &f.why)),
+                Err(f) => return Err(cannot(original, f.kind)),
             };
-            let node = self
-                .lookup(&inner.body)
-                .map_err(|why| cannot(shown, &why))?;
             let value = scalar_text(&node).map_err(|why| {
                 cannot(shown, &format!("nested references must be scalars: {why}"))
             })?;
@@ -285,9 +322,10 @@ impl Evaluation<'_> {
     }
 
     /// The value of one reference body (`scheme://…`).
-    fn lookup(&mut self, body: &str) -> Result<Node, String> {
-        let r = Ref::parse(body)?;
-        self.check_allowed(&r.scheme)?;
+    fn lookup(&mut self, body: &str) -> Result<Node, Failure> {
+        let r = Ref::parse(body).map_err(|why| Failure::new("it is not a valid reference", why))?;
+        self.check_allowed(&r.scheme)
+            .map_err(|why| Failure::new("its scheme is unknown or not allowed", why))?;
         let with_fragment = !r.fragment.is_empty();
         let key = (r.document_key(), with_fragment);
         if !self.cache.contains_key(&key) {
@@ -296,23 +334,26 @@ impl Evaluation<'_> {
         }
         match &self.cache[&key] {
             Fetched::Text(text) => Ok(Node::Scalar(Scalar::Str(text.clone()))),
-            Fetched::Document(doc) => navigate(doc, &r.fragment),
+            Fetched::Document(doc) => navigate(doc, &r.fragment)
+                .map_err(|why| Failure::new("its fragment selects no value", why)),
         }
     }
 
-    fn fetch(&mut self, r: &Ref, document: bool) -> Result<Fetched, String> {
-        let (base, env) = (self.base_dir, self.env);
-        let keys = || self.keys.ok_or_else(|| "no key sources".to_owned());
+    fn fetch(&mut self, r: &Ref, document: bool) -> Result<Fetched, Failure> {
+        let (base, env, policy) = (self.base_dir, self.env, self.policy);
+        let keys = || self.keys.ok_or_else(|| Failure::from("no key sources"));
         let text = |t: SecretText| Fetched::Text(t);
         Ok(match (r.scheme.as_str(), document) {
             ("echo", false) => text(local::echo_string(r)),
             ("echo", true) => Fetched::Document(parse::echo_document(&r.path)?),
-            ("file", false) => text(local::file_string(base, r, env)?),
-            ("file", true) => Fetched::Document(local::file_document(base, r)?),
+            ("file", false) => text(local::file_string(policy, base, r, env)?),
+            ("file", true) => Fetched::Document(local::file_document(policy, base, r)?),
             ("envsubst", false) => text(local::envsubst_string(r, env)?),
             ("envsubst", true) => Fetched::Document(local::envsubst_document(r, env)?),
-            ("sops", false) => text(local::sops_string(base, r, env, keys()?)?),
-            ("sops", true) => Fetched::Document(local::sops_document(base, r, env, keys()?)?),
+            ("sops", false) => text(local::sops_string(policy, base, r, env, keys()?)?),
+            ("sops", true) => {
+                Fetched::Document(local::sops_document(policy, base, r, env, keys()?)?)
+            }
             #[cfg(feature = "aws")]
             ("awssecrets", false) => text(self.aws.secret_string(r, env)?),
             #[cfg(feature = "aws")]
@@ -328,16 +369,19 @@ impl Evaluation<'_> {
                 return Err(format!(
                     "no provider for scheme {other:?} (sops-rs resolves {})",
                     SCHEMES.join(", ")
-                ))
+                )
+                .into())
             }
         })
     }
 
-    /// Fails unless `scheme` is allowed by `SOPS_RS_REF_SCHEMES` (read on first use).
+    /// Fails unless `scheme` is allowed by `SOPS_RS_REF_SCHEMES` (read on first use; unset,
+    /// none under Argo CD or with a path switch false).
     fn check_allowed(&mut self, scheme: &str) -> Result<(), String> {
+        let guarded = self.env.get(ARGOCD_ENV).is_some() || self.policy.is_strict();
         let allowed = self
             .allowed
-            .get_or_insert_with(|| allowed_schemes(self.env.get(SCHEMES_ENV)));
+            .get_or_insert_with(|| allowed_schemes(self.env.get(SCHEMES_ENV), guarded));
         let list = allowed.as_ref().map_err(Clone::clone)?;
         if list.iter().any(|s| s == scheme) {
             return Ok(());
@@ -348,8 +392,20 @@ impl Evaluation<'_> {
                 SCHEMES.join(", ")
             ));
         }
+        let unset = self
+            .env
+            .get(SCHEMES_ENV)
+            .is_none_or(|v| v.trim().is_empty());
+        let why = if unset && guarded {
+            format!(
+                "; by default none is allowed under Argo CD ({ARGOCD_ENV}) or when a \
+                 HELM_SECRETS_VALUES_ALLOW_* switch is false: name the schemes in {SCHEMES_ENV}"
+            )
+        } else {
+            String::new()
+        };
         Err(format!(
-            "scheme {scheme:?} is not allowed by {SCHEMES_ENV} (allowed: {})",
+            "scheme {scheme:?} is not allowed by {SCHEMES_ENV} (allowed: {}){why}",
             if list.is_empty() {
                 "none".to_owned()
             } else {
@@ -359,10 +415,14 @@ impl Evaluation<'_> {
     }
 }
 
-/// The allowed schemes from `SOPS_RS_REF_SCHEMES`: all when unset or empty, none for `none`,
-/// else the comma list, which may only name schemes sops-rs resolves.
-fn allowed_schemes(value: Option<&str>) -> Result<Vec<String>, String> {
+/// The allowed schemes from `SOPS_RS_REF_SCHEMES`: when unset or empty all, or none when
+/// `guarded` (Argo CD, or a path switch false); none for `none`, else the comma list, which may
+/// only name schemes sops-rs resolves.
+fn allowed_schemes(value: Option<&str>, guarded: bool) -> Result<Vec<String>, String> {
     let value = value.map(str::trim).unwrap_or_default();
+    if value.is_empty() && guarded {
+        return Ok(Vec::new());
+    }
     if value.is_empty() {
         return Ok(SCHEMES.iter().map(|s| (*s).to_owned()).collect());
     }
@@ -413,14 +473,19 @@ mod tests {
 
     #[test]
     fn the_allow_list_names_known_schemes() {
-        assert_eq!(allowed_schemes(None).unwrap().len(), SCHEMES.len());
-        assert_eq!(allowed_schemes(Some(" ")).unwrap().len(), SCHEMES.len());
-        assert!(allowed_schemes(Some("none")).unwrap().is_empty());
+        assert_eq!(allowed_schemes(None, false).unwrap().len(), SCHEMES.len());
         assert_eq!(
-            allowed_schemes(Some("sops, echo")).unwrap(),
+            allowed_schemes(Some(" "), false).unwrap().len(),
+            SCHEMES.len()
+        );
+        assert!(allowed_schemes(None, true).unwrap().is_empty());
+        assert!(allowed_schemes(Some(""), true).unwrap().is_empty());
+        assert!(allowed_schemes(Some("none"), false).unwrap().is_empty());
+        assert_eq!(
+            allowed_schemes(Some("sops, echo"), true).unwrap(),
             ["sops", "echo"]
         );
-        assert!(allowed_schemes(Some("sops,vault"))
+        assert!(allowed_schemes(Some("sops,vault"), false)
             .unwrap_err()
             .contains("\"vault\""));
     }

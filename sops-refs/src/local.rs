@@ -6,60 +6,90 @@
 //! nulls, timestamps, mappings and sequences keep their types.
 //!
 //! Relative paths (`file`, `sops`) are taken against the directory of the values file (vals
-//! uses the process's working directory). `sops` decrypts in memory with the caller's key
+//! uses the process's working directory), and files are read through the [`PathPolicy`] only
+//! (regular files, inside the tree when the switches say so, at most 64 MiB). `sops` decrypts in memory with the caller's key
 //! sources ([`SopsKeys`]); no plaintext is written anywhere.
 
+use crate::confine::{PathErrorKind, PathPolicy, Target};
 use crate::env::RefEnv;
+use crate::error::Failure;
 use crate::keys::SopsKeys;
 use crate::parse::Ref;
 use sops_core::internal::open_tree;
 use sops_core::store::Format;
 use sops_core::tree::{Node, Tree};
 use sops_core::{DecryptOptions, SecretText};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use zeroize::Zeroizing;
 
 /// `echo://text`: the text, trailing slashes removed.
 pub(crate) fn echo_string(r: &Ref) -> SecretText {
     SecretText::new(r.path.trim_end_matches('/'))
 }
 
-/// `file://path` resolved against `base_dir` (an absolute path stays as it is).
-fn file_path(base_dir: &Path, r: &Ref) -> PathBuf {
-    base_dir.join(r.path.trim_end_matches('/'))
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+/// The file of a `file` or `sops` reference, `path` as written in it (trailing slashes
+/// removed), relative to `base_dir`, read through the path policy.
+fn read(policy: &PathPolicy, base_dir: &Path, path: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    policy
+        .read(
+            base_dir,
+            Path::new(path.trim_end_matches('/')),
+            Target::Reference,
+        )
+        .map_err(|e| {
+            let kind = e.kind_text();
+            match e.kind {
+                PathErrorKind::NotFound | PathErrorKind::Io(_) => Failure::new(
+                    kind,
+                    format!("cannot read {}: {}", e.path.display(), e.reason()),
+                ),
+                _ => Failure::from(e),
+            }
+        })
 }
 
 /// `file://path[?encode=raw|base64]`: the file's text, or its bytes in base64.
-pub(crate) fn file_string(base_dir: &Path, r: &Ref, env: &RefEnv) -> Result<SecretText, String> {
-    let path = file_path(base_dir, r);
-    let bytes = zeroize::Zeroizing::new(read(&path)?);
+pub(crate) fn file_string(
+    policy: &PathPolicy,
+    base_dir: &Path,
+    r: &Ref,
+    env: &RefEnv,
+) -> Result<SecretText, Failure> {
+    let bytes = read(policy, base_dir, &r.path)?;
     match r.param("encode", env).as_deref().unwrap_or("raw") {
         "raw" => match std::str::from_utf8(&bytes) {
             Ok(text) => Ok(SecretText::new(text)),
-            Err(_) => Err(format!(
-                "{} is not UTF-8 text (use ?encode=base64)",
-                path.display()
+            Err(_) => Err(Failure::new(
+                "its file is not UTF-8 text",
+                format!(
+                    "{} is not UTF-8 text (use ?encode=base64)",
+                    base_dir.join(&r.path).display()
+                ),
             )),
         },
         "base64" => Ok(SecretText::new(base64_encode(&bytes))),
-        other => Err(format!(
-            "unsupported encode parameter {other:?} (raw or base64)"
-        )),
+        other => Err(format!("unsupported encode parameter {other:?} (raw or base64)").into()),
     }
 }
 
 /// `file://path#/k`: the file read as a JSON (by its suffix) or YAML mapping.
-pub(crate) fn file_document(base_dir: &Path, r: &Ref) -> Result<Node, String> {
-    let path = file_path(base_dir, r);
-    let bytes = zeroize::Zeroizing::new(read(&path)?);
+pub(crate) fn file_document(
+    policy: &PathPolicy,
+    base_dir: &Path,
+    r: &Ref,
+) -> Result<Node, Failure> {
+    let bytes = read(policy, base_dir, &r.path)?;
+    let path = base_dir.join(r.path.trim_end_matches('/'));
     let format = match Format::from_path(&path) {
         Format::Json => Format::Json,
         _ => Format::Yaml,
     };
-    parse_document(&bytes, format).map_err(|why| format!("{}: {why}", path.display()))
+    parse_document(&bytes, format).map_err(|why| {
+        Failure::new(
+            "its file is not a document a fragment can select from",
+            format!("{}: {why}", path.display()),
+        )
+    })
 }
 
 /// `envsubst://…`: the text with `$VAR`, `${VAR}`, `${VAR:-default}` (and `-`, `=`, `:=`)
@@ -133,25 +163,22 @@ pub(crate) fn expand_env(
 /// The decrypted tree of `sops://path[?format=…&key_type=filepath|base64]`, and the format it
 /// is written in when the whole file is asked for.
 fn sops_open(
+    policy: &PathPolicy,
     base_dir: &Path,
     r: &Ref,
     env: &RefEnv,
     keys: &dyn SopsKeys,
-) -> Result<(Tree, Format), String> {
+) -> Result<(Tree, Format), Failure> {
     let (input, named) = match r.param("key_type", env).as_deref().unwrap_or("filepath") {
-        "filepath" => {
-            let path = base_dir.join(&r.path);
-            (read(&path)?, Format::from_path(&path))
-        }
+        "filepath" => (
+            read(policy, base_dir, &r.path)?,
+            Format::from_path(&base_dir.join(&r.path)),
+        ),
         "base64" => (
-            base64_decode_url(&r.path).ok_or("the path is not base64url")?,
+            Zeroizing::new(base64_decode_url(&r.path).ok_or("the path is not base64url")?),
             Format::Binary,
         ),
-        other => {
-            return Err(format!(
-                "unsupported key type {other:?} (filepath or base64)"
-            ))
-        }
+        other => return Err(format!("unsupported key type {other:?} (filepath or base64)").into()),
     };
     let format = match r.param("format", env) {
         Some(name) => Format::from_name(&name).ok_or(format!("unknown format {name:?}"))?,
@@ -161,18 +188,19 @@ fn sops_open(
     let store = format.store();
     let options = DecryptOptions::default();
     let (tree, _) = open_tree(&input, store.as_ref(), &keys.key_sources(), &options)
-        .map_err(|e| keys.explain(e))?;
+        .map_err(|e| Failure::new("its file could not be decrypted", keys.explain(e)))?;
     Ok((tree, format))
 }
 
 /// `sops://path`: the decrypted file as `sops-rs decrypt` prints it.
 pub(crate) fn sops_string(
+    policy: &PathPolicy,
     base_dir: &Path,
     r: &Ref,
     env: &RefEnv,
     keys: &dyn SopsKeys,
-) -> Result<SecretText, String> {
-    let (tree, format) = sops_open(base_dir, r, env, keys)?;
+) -> Result<SecretText, Failure> {
+    let (tree, format) = sops_open(policy, base_dir, r, env, keys)?;
     let bytes = zeroize::Zeroizing::new(
         format
             .store()
@@ -181,18 +209,19 @@ pub(crate) fn sops_string(
     );
     match std::str::from_utf8(&bytes) {
         Ok(text) => Ok(SecretText::new(text)),
-        Err(_) => Err("the decrypted file is not UTF-8 text".to_owned()),
+        Err(_) => Err("the decrypted file is not UTF-8 text".into()),
     }
 }
 
 /// `sops://path#/k`: the decrypted tree's first document.
 pub(crate) fn sops_document(
+    policy: &PathPolicy,
     base_dir: &Path,
     r: &Ref,
     env: &RefEnv,
     keys: &dyn SopsKeys,
-) -> Result<Node, String> {
-    let (tree, _) = sops_open(base_dir, r, env, keys)?;
+) -> Result<Node, Failure> {
+    let (tree, _) = sops_open(policy, base_dir, r, env, keys)?;
     Ok(Node::Mapping(
         tree.branches.into_iter().next().unwrap_or_default(),
     ))

@@ -1,5 +1,6 @@
 //! The Helm path's use of `sops-refs`: `ref+` references in values files resolved with the
-//! process's environment and, for `ref+sops://`, the key sources `sops-rs decrypt` uses, made
+//! process's environment (which also holds the path switches and `ARGOCD_APP_NAME`, see
+//! `sops_refs::PathPolicy`) and, for `ref+sops://`, the key sources `sops-rs decrypt` uses, made
 //! on first use. Failures exit 1 (see the `sops_refs` crate for the messages).
 
 use crate::error::{codes, CliError};
@@ -30,7 +31,7 @@ impl SopsKeys for EnvKeys {
 
 /// The process's environment, as `sops-refs` reads it (variables that are not UTF-8 are left
 /// out, as `std::env::var` would not read them either).
-fn process_env() -> RefEnv {
+pub(crate) fn process_env() -> RefEnv {
     RefEnv::from_vars(
         std::env::vars_os().filter_map(|(name, value)| {
             Some((name.into_string().ok()?, value.into_string().ok()?))

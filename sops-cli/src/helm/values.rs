@@ -8,10 +8,10 @@
 
 use crate::error::{codes, CliError};
 use crate::helm::args::{is_true, is_url, AllowedBackends, Backend, Scheme, SecretsUrl};
-use crate::helm::paths::PathPolicy;
 use crate::keys::KeySources;
 use sops_core::store::Format;
 use sops_core::tree::{Mapping, Node, Tree};
+use sops_refs::PathPolicy;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -67,7 +67,7 @@ impl Settings {
                 std::env::var_os("ARGOCD_APP_NAME").is_some(),
             ),
             ignore_missing: env_flag("HELM_SECRETS_IGNORE_MISSING_VALUES", false),
-            policy: PathPolicy::from_env(),
+            policy: PathPolicy::from_env(&crate::helm::refs::process_env()),
             key_prefix: env("HELM_SECRETS_KEY_LOCATION_PREFIX").unwrap_or_default(),
             allow_age_import: env_flag("HELM_SECRETS_ALLOW_AGE_IMPORT", true),
             allow_gpg_import: env_flag("HELM_SECRETS_ALLOW_GPG_IMPORT", true),
@@ -186,14 +186,13 @@ pub(crate) struct Processed {
 /// Decrypts `bytes` (read from `path`) if they are encrypted, and resolves `ref+` references
 /// when the backend is vals or `refs` asks for it and there are any.
 pub(crate) fn process(
-    bytes: Vec<u8>,
+    bytes: Plain,
     path: &Path,
     backend: Backend,
     refs: bool,
     sources: &KeySources,
     settings: &Settings,
 ) -> Result<Processed, CliError> {
-    let bytes = Zeroizing::new(bytes);
     if backend == Backend::Noop {
         return Ok(Processed {
             data: bytes,
@@ -236,29 +235,19 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Reads a local values file after the path policy allows it; `Ok(None)` when it is missing
-/// and may be (`?file`, `--ignore-missing-values`).
+/// Reads a local values file through the path policy (open, then check what was opened);
+/// `Ok(None)` when it is missing and may be (`?file`, `--ignore-missing-values`).
 pub(crate) fn read_local(
     path: &Path,
     optional: bool,
     settings: &Settings,
-) -> Result<Option<Vec<u8>>, CliError> {
-    settings.policy.check(path)?;
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e)
-            if e.kind() == std::io::ErrorKind::NotFound
-                && (optional || settings.ignore_missing) =>
-        {
-            Ok(None)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(CliError::new(
+) -> Result<Option<Plain>, CliError> {
+    match crate::helm::paths::read_values(&settings.policy, path)? {
+        Some(bytes) => Ok(Some(bytes)),
+        None if optional || settings.ignore_missing => Ok(None),
+        None => Err(CliError::new(
             codes::GENERIC,
             format!("File does not exist: {}", path.display()),
-        )),
-        Err(e) => Err(CliError::new(
-            codes::COULD_NOT_READ_INPUT,
-            format!("Error reading file {}: {e}", path.display()),
         )),
     }
 }

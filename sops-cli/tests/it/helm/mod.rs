@@ -2,6 +2,7 @@
 
 mod backend_args;
 mod commands;
+mod refs_confine;
 mod render;
 mod sops_compat;
 pub(crate) mod support;

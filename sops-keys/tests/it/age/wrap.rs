@@ -4,8 +4,8 @@ use super::support;
 
 use super::support::{data, entry, read};
 use sops_core::KeySource;
-use sops_keys::age::{encrypt_armored, parse_recipient, parse_recipients, AgeKeySource};
 use sops_keys::age::IdentityEnv;
+use sops_keys::age::{encrypt_armored, parse_recipient, parse_recipients, AgeKeySource};
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -4,11 +4,11 @@
 
 use sops_core::tree::{Mapping, Node, Scalar};
 use sops_core::{KeyEntry, KeySource};
-use sops_keys::kms::{KmsKey, KmsKeySource, KEY_TYPE};
 use sops_keys::kms::parse::{
     format_encryption_context, parse_arn_list, parse_encryption_context, region_from_arn,
     split_arn_role, sts_session_name, INVALID_CONTEXT_EXIT_CODE,
 };
+use sops_keys::kms::{KmsKey, KmsKeySource, KEY_TYPE};
 use std::collections::BTreeMap;
 
 const KEY: &str = "arn:aws:kms:us-east-1:656532927350:key/920aff2e-c5f1-4040-943a-047fa387b27e";

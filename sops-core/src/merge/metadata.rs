@@ -75,7 +75,18 @@ pub fn merge_metadata(
             ours.key_groups.clone()
         }
     };
-    let key_groups = with_wrapped_keys(groups, &chosen.key_groups);
+    // Without a rotation on either side both share the base's data key: the other side's
+    // wrapped keys are as good (a recipient only they added need not be wrapped again).
+    let shared = base.is_some() && !rotation.ours && !rotation.theirs;
+    let other = match data_key {
+        DataKeySide::Ours => theirs,
+        DataKeySide::Theirs => ours,
+    };
+    let key_groups = with_wrapped_keys(
+        groups,
+        &chosen.key_groups,
+        shared.then_some(&other.key_groups[..]),
+    );
 
     let threshold = three_way(
         base.map(|b| &b.shamir_threshold),
@@ -196,14 +207,20 @@ fn merge_groups(
     Some(merged)
 }
 
-/// Gives each merged entry the wrapped key of the same recipient in `chosen` (the metadata of
-/// the side whose data key is used), and removes `enc` from the others. With several groups
-/// (Shamir shares) on either side the wrapped keys are reused only when the groups are exactly
+/// Gives each merged entry the wrapped key of the same recipient in `chosen` (the key groups
+/// of the side whose data key is used) or in `shared` (the other side's, when it has the same
+/// data key), and removes `enc` from the others. With several groups (Shamir shares, split
+/// anew by each change) the wrapped keys are reused only when the groups are exactly
 /// `chosen`'s.
-fn with_wrapped_keys(groups: Vec<Vec<KeyEntry>>, chosen: &[Vec<KeyEntry>]) -> Vec<Vec<KeyEntry>> {
+fn with_wrapped_keys(
+    groups: Vec<Vec<KeyEntry>>,
+    chosen: &[Vec<KeyEntry>],
+    shared: Option<&[Vec<KeyEntry>]>,
+) -> Vec<Vec<KeyEntry>> {
     if same_groups(&groups, chosen) {
         return chosen.to_vec();
     }
+    let shared = shared.filter(|s| s.len() <= 1).unwrap_or_default();
     let unwrapped = |mut e: KeyEntry| {
         e.fields.retain(|(k, _)| k != "enc");
         e
@@ -222,6 +239,7 @@ fn with_wrapped_keys(groups: Vec<Vec<KeyEntry>>, chosen: &[Vec<KeyEntry>]) -> Ve
                     chosen
                         .iter()
                         .flatten()
+                        .chain(shared.iter().flatten())
                         .find(|c| same_recipient(c, &e))
                         .cloned()
                         .unwrap_or_else(|| unwrapped(e))

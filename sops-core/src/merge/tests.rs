@@ -186,7 +186,7 @@ fn meta(groups: Vec<Vec<KeyEntry>>) -> Metadata {
 #[test]
 fn metadata_takes_the_side_that_changed() {
     let base = meta(vec![vec![age("alice", "b-a")]]);
-    // They added bob (updatekeys): same data key, so alice's wrapped key stays ours.
+    // They added bob (updatekeys): the same data key, so every wrapped key is reused.
     let theirs = meta(vec![vec![age("alice", "t-a"), age("bob", "t-b")]]);
     let ours = meta(vec![vec![age("alice", "o-a")]]);
     let m = merge_metadata(Some(&base), &ours, &theirs, Rotation::default());
@@ -197,8 +197,8 @@ fn metadata_takes_the_side_that_changed() {
     assert_eq!(group[0].field("enc"), Some("o-a"));
     assert_eq!(
         group[1].field("enc"),
-        None,
-        "bob needs ours' data key wrapped"
+        Some("t-b"),
+        "the same data key: their wrap of it"
     );
 
     // They rotated: their data key and their wrapped keys.
@@ -209,6 +209,19 @@ fn metadata_takes_the_side_that_changed() {
     let m = merge_metadata(Some(&base), &ours, &theirs, rotated);
     assert_eq!(m.data_key, DataKeySide::Theirs);
     assert_eq!(m.metadata.key_groups[0][1].field("enc"), Some("t-b"));
+    // We rotated, they added bob: our data key, which bob has no wrap of yet.
+    let rotated = Rotation {
+        ours: true,
+        theirs: false,
+    };
+    let m = merge_metadata(Some(&base), &ours, &theirs, rotated);
+    assert_eq!(m.data_key, DataKeySide::Ours);
+    assert_eq!(m.metadata.key_groups[0][0].field("enc"), Some("o-a"));
+    assert_eq!(
+        m.metadata.key_groups[0][1].field("enc"),
+        None,
+        "bob needs our key wrapped"
+    );
 
     // Both changed the recipients: per-group set merge.
     let ours = meta(vec![vec![age("alice", "o-a"), age("carol", "o-c")]]);
@@ -321,5 +334,91 @@ fn property_one_sided_and_identical_changes_merge_cleanly() {
         if xy.is_clean() {
             assert!(yx.is_clean());
         }
+    }
+}
+
+/// The items of key `key` in `m`: the comments before it and the pair.
+fn entry(m: &Mapping, key: &str) -> Vec<MapItem> {
+    let mut run = Vec::new();
+    for item in &m.items {
+        match item {
+            MapItem::Comment(_) => run.push(item.clone()),
+            MapItem::Pair(k, _) if k == key => {
+                run.push(item.clone());
+                return run;
+            }
+            MapItem::Pair(..) => run.clear(),
+        }
+    }
+    Vec::new()
+}
+
+/// Changes or deletes (with their comments) only the top-level keys `mine` accepts.
+fn mutate_only(rng: &mut StdRng, m: &Mapping, mine: impl Fn(&str) -> bool) -> Mapping {
+    let mut out = Mapping::default();
+    let mut run = Vec::new();
+    for item in &m.items {
+        match item {
+            MapItem::Comment(_) => run.push(item.clone()),
+            MapItem::Pair(k, v) => {
+                let pair = if !mine(k) {
+                    Some(v.clone())
+                } else {
+                    match rng.gen_range(0..4) {
+                        0 => None,
+                        1 => Some(random_node(rng, 2)),
+                        2 => match v {
+                            Node::Mapping(inner) => Some(Node::Mapping(mutate(rng, inner, 1))),
+                            _ => Some(random_node(rng, 1)),
+                        },
+                        _ => Some(v.clone()),
+                    }
+                };
+                let run = std::mem::take(&mut run);
+                if let Some(v) = pair {
+                    out.items.extend(run);
+                    out.push(k.clone(), v);
+                }
+            }
+        }
+    }
+    out.items.extend(run);
+    out
+}
+
+#[test]
+fn property_changes_to_disjoint_keys_combine() {
+    let mut rng = StdRng::seed_from_u64(52);
+    let even = |k: &str| {
+        k.trim_start_matches('k')
+            .parse::<u32>()
+            .is_ok_and(|n| n % 2 == 0)
+    };
+    for _ in 0..2000 {
+        let base = random_mapping(&mut rng, 3);
+        let x = mutate_only(&mut rng, &base, even);
+        let y = mutate_only(&mut rng, &base, |k| !even(k));
+        let mut want = Mapping::default();
+        for (k, _) in base.pairs() {
+            let side = if even(k) { &x } else { &y };
+            want.items.extend(entry(side, k));
+        }
+        let trailing = base
+            .items
+            .iter()
+            .rev()
+            .take_while(|i| matches!(i, MapItem::Comment(_)));
+        let mut trailing: Vec<MapItem> = trailing.cloned().collect();
+        trailing.reverse();
+        want.items.extend(trailing);
+        let merged = merge(&base, &x, &y);
+        assert!(merged.is_clean(), "{:?}", paths(&merged));
+        let got = &merged.value.branches[0];
+        assert!(
+            same_mapping(got, &want),
+            "{:?} / {:?}",
+            Node::Mapping(got.clone()),
+            Node::Mapping(want)
+        );
     }
 }

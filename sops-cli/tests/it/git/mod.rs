@@ -5,6 +5,7 @@
 //! Commands run with a cleared environment, a home inside the test's temporary directory and
 //! alice's key from `fixtures/keys` (`SOPS_AGE_KEY_FILE`).
 
+mod edges;
 mod merge;
 mod plaintext;
 mod setup;

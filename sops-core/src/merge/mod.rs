@@ -6,11 +6,12 @@
 //! - a key whose value is the same on both sides keeps it (the same change made twice is one
 //!   change, and a key deleted on both sides stays deleted);
 //! - a key changed, added or deleted on one side only takes that side's change;
-//! - a key both sides changed to mappings is merged inside, key by key; sequences of the same
-//!   length on all three sides are merged element by element;
+//! - a key both sides changed to mappings is merged inside, key by key; a sequence both
+//!   changed is merged element by element over the base's items, followed by what one side
+//!   appended;
 //! - anything else is a [`Conflict`]: two different changes, a change on one side and a
 //!   deletion on the other, a key added twice with different values, or list edits that do not
-//!   line up (lengths differ). The merged tree keeps **our** side at every conflict, so it is a
+//!   line up (items removed on a side, or different items appended on both). The merged tree keeps **our** side at every conflict, so it is a
 //!   complete tree that can be encrypted as it is.
 //!
 //! Comments follow the same rule: each run of comment items travels with the key that follows

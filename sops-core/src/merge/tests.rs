@@ -101,9 +101,22 @@ fn lists_merge_element_wise_or_conflict() {
         m.value.branches[0].get("l").unwrap(),
         &list(&["A", "B"])
     ));
+    // One side appended, the other changed an item: both.
     let theirs = map(&[("l", list(&["a", "b", "c"])), ("x", s("1"))]);
     let m = merge(&base, &ours, &theirs);
+    assert!(m.is_clean());
+    assert!(same_node(
+        m.value.branches[0].get("l").unwrap(),
+        &list(&["A", "b", "c"])
+    ));
+    // Both appended, differently; or one removed an item: conflicts.
+    let ours = map(&[("l", list(&["a", "b", "d"])), ("x", s("1"))]);
+    let m = merge(&base, &ours, &theirs);
     assert_eq!(paths(&m), [r#"["l"]: list changed on both sides"#]);
+    let ours = map(&[("l", list(&["A"])), ("x", s("1"))]);
+    let m = merge(&base, &ours, &theirs);
+    assert_eq!(paths(&m), [r#"["l"]: list changed on both sides"#]);
+    let ours = map(&[("l", list(&["A", "b"])), ("x", s("1"))]);
     let theirs = map(&[("l", list(&["Z", "b"])), ("x", s("1"))]);
     assert_eq!(
         paths(&merge(&base, &ours, &theirs)),

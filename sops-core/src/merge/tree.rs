@@ -244,19 +244,26 @@ fn merge_value(
     }
 }
 
-/// Sequences both sides changed: element by element when all three have as many items, else
-/// a conflict.
+/// Sequences both sides changed: the base's items element by element, then the items one
+/// side appended (or both appended alike). Any other change of length (items removed, or
+/// different items appended on both sides) is a conflict.
 fn merge_sequence(
     base: &Sequence,
     ours: &Sequence,
     theirs: &Sequence,
     walk: &mut Walk,
 ) -> Sequence {
-    if base.items.len() != ours.items.len() || ours.items.len() != theirs.items.len() {
-        walk.conflict(ConflictKind::ListEdits);
-        return ours.clone();
-    }
-    let mut items = Vec::with_capacity(ours.items.len());
+    let n = base.items.len();
+    let tails = (ours.items.get(n..), theirs.items.get(n..));
+    let tail = match tails {
+        (Some(o), Some(t)) if t.is_empty() || same_items(o, t) => o,
+        (Some(o), Some(t)) if o.is_empty() => t,
+        _ => {
+            walk.conflict(ConflictKind::ListEdits);
+            return ours.clone();
+        }
+    };
+    let mut items = Vec::with_capacity(n + tail.len());
     let mut index = 0;
     for ((b, o), t) in base.items.iter().zip(&ours.items).zip(&theirs.items) {
         let item = match (b, o, t) {
@@ -288,7 +295,12 @@ fn merge_sequence(
         }
         items.push(item);
     }
+    items.extend(tail.iter().cloned());
     Sequence { items }
+}
+
+fn same_items(a: &[SeqItem], b: &[SeqItem]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_seq_item(x, y))
 }
 
 /// Structural equality in which floats compare by their bits (so that a NaN equals itself and

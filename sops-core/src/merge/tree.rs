@@ -257,7 +257,7 @@ fn merge_sequence(
     let tails = (ours.items.get(n..), theirs.items.get(n..));
     let tail = match tails {
         (Some(o), Some(t)) if t.is_empty() || same_items(o, t) => o,
-        (Some(o), Some(t)) if o.is_empty() => t,
+        (Some([]), Some(t)) => t,
         _ => {
             walk.conflict(ConflictKind::ListEdits);
             return ours.clone();

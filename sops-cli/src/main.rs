@@ -81,6 +81,7 @@ fn run() -> Result<(), CliError> {
         Some(Command::Check(a)) => check::run(&a, config),
         Some(Command::DiffTextconv(a)) => textconv::run(&a, config),
         Some(Command::Helm(a)) => helm::run(&a, config),
+        Some(Command::Git(a)) => cmd::git::run(&a, config),
         Some(Command::Publish(_)) => Err(not_implemented("publish")),
         Some(Command::Keyservice(_)) => Err(not_implemented("keyservice")),
         Some(Command::Completion(a)) => {

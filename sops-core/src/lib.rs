@@ -118,6 +118,8 @@
 //! - [`tree`]: the document tree both tiers hand out; [`metadata`]: the `sops` block;
 //!   [`store`]: the formats, their settings ([`store::StoreOptions`]) and the [`store::Store`]
 //!   trait.
+//! - [`merge`]: the three-way merge of decrypted trees and of metadata behind
+//!   `sops-rs git merge-driver`.
 //! - [`KeySource`], [`KeyEntry`] and [`KeyError`]: what a key backend implements and works on.
 //! - [`Error`] and [`ErrorKind`]: every failure, with the exit code sops uses for it and a hint.
 //! - [`DataKey`], [`SecretBytes`], [`SecretText`]: secret material, zeroized on drop, never
@@ -136,6 +138,7 @@ mod file;
 mod go;
 mod keys;
 mod mac;
+pub mod merge;
 pub mod metadata;
 mod secret;
 pub mod store;

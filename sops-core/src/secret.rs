@@ -38,6 +38,15 @@ impl ConstantTimeEq for DataKey {
     }
 }
 
+/// In constant time, as [`ConstantTimeEq`].
+impl PartialEq for DataKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for DataKey {}
+
 /// A byte buffer holding secret material (an unwrapped data key, a Shamir share, binary data).
 #[derive(Clone)]
 pub struct SecretBytes(Zeroizing<Vec<u8>>);

@@ -3,9 +3,11 @@
 //! that scripts and helm-secrets still use.
 
 mod commands;
+mod git;
 mod shared;
 
 pub(crate) use commands::*;
+pub(crate) use git::*;
 pub(crate) use shared::*;
 
 use clap::{Args, Parser, Subcommand};
@@ -85,6 +87,8 @@ pub(crate) enum Command {
     /// `-f secrets://FILE`, and any helm command line run with decrypted values.
     #[command(disable_help_flag = true)]
     Helm(HelmArgs),
+    /// git: `merge-driver` (three-way merge of SOPS files) and `setup` (configure a repository).
+    Git(GitArgs),
 }
 
 impl Command {

@@ -14,6 +14,7 @@ mod crash_safety;
 mod decrypt_many;
 mod fixtures_decrypt;
 mod flags_from_help;
+mod git;
 mod helm;
 mod interop;
 mod large_files;

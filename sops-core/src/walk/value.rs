@@ -117,6 +117,16 @@ impl IvStash {
     pub fn is_empty(&self) -> bool {
         self.ivs.is_empty()
     }
+
+    /// Adds the IVs `other` recorded (a file decrypted with the *same* data key, such as the
+    /// other side of a merge), keeping ours where both recorded the same value: either IV
+    /// gives that value the ciphertext it already has, and no IV is ever used for another
+    /// plaintext.
+    pub fn absorb(&mut self, other: IvStash) {
+        for (slot, iv) in other.ivs {
+            self.ivs.entry(slot).or_insert(iv);
+        }
+    }
 }
 
 /// Encrypts one value, with the IV it had when `stash` recorded the same value at the same path.

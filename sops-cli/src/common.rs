@@ -41,10 +41,20 @@ pub(crate) fn comma_list(value: Option<&str>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Store settings: `.sops.yaml`'s `stores:` section, then `--indent`.
+/// The `--indent` given before a subcommand (`sops --indent 2 decrypt f`), which sops 3.13
+/// applies to the output of every subcommand (sops 3.12 ignored it there).
+static GLOBAL_INDENT: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+
+/// Records the `--indent` given before the subcommand (see [`store_options`]).
+pub(crate) fn set_global_indent(indent: i32) {
+    let _ = GLOBAL_INDENT.set(indent);
+}
+
+/// Store settings: `.sops.yaml`'s `stores:` section, then `--indent` (the subcommand's own,
+/// else the one given before the subcommand).
 pub(crate) fn store_options(config: Option<&Config>, indent: Option<i32>) -> StoreOptions {
     let mut options = config.map(Config::stores).unwrap_or_default();
-    if let Some(n) = indent {
+    if let Some(n) = indent.or_else(|| GLOBAL_INDENT.get().copied()) {
         if n > 0 {
             options.yaml_indent = n as usize;
         }

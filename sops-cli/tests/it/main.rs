@@ -17,6 +17,7 @@ mod fixtures_decrypt;
 mod flags_from_help;
 mod helm;
 mod interop;
+mod json_trailing_and_indent;
 mod kms_partitions;
 mod large_files;
 mod malformed;

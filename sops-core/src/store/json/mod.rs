@@ -17,6 +17,8 @@ use crate::tree::{MapItem, Mapping, Node, Scalar, Tree};
 mod emit;
 mod parse;
 
+use parse::Trailing;
+
 /// The JSON store.
 #[derive(Clone, Copy, Debug)]
 pub struct JsonStore {
@@ -52,14 +54,20 @@ fn first_branch(tree: &Tree) -> &Mapping {
 }
 
 impl Store for JsonStore {
+    /// Anything after the top-level object is ignored, as sops's token decoder never reads it.
     fn load_plain(&self, input: &[u8]) -> Result<Tree, Error> {
         Ok(Tree {
-            branches: vec![parse::parse_document(input)?],
+            branches: vec![parse::parse_document(input, Trailing::Ignored)?],
         })
     }
 
+    /// Only whitespace may follow the top-level object: sops 3.11/3.12 also decode an encrypted
+    /// file with `json.Unmarshal`, which refuses more (`invalid character 'x' after top-level
+    /// value`, exit 1).
     fn load_encrypted(&self, input: &[u8]) -> Result<(Tree, Mapping), Error> {
-        let mut tree = self.load_plain(input)?;
+        let mut tree = Tree {
+            branches: vec![parse::parse_document(input, Trailing::Refused)?],
+        };
         let metadata = super::split_metadata(&mut tree)?;
         Ok((tree, metadata))
     }

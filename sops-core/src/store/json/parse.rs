@@ -29,8 +29,18 @@ struct Parser<'a> {
     scratch: Vec<u8>,
 }
 
+/// What follows the top-level object's closing `}`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Trailing {
+    /// Not read at all, as sops's token decoder does for a plain file (`{"a":1} x` encrypts
+    /// `{"a":1}`).
+    Ignored,
+    /// Only whitespace may follow, as `json.Unmarshal` wants for an encrypted file.
+    Refused,
+}
+
 /// Parses a JSON document whose top level must be an object.
-pub(super) fn parse_document(input: &[u8]) -> Result<Mapping, Error> {
+pub(super) fn parse_document(input: &[u8], trailing: Trailing) -> Result<Mapping, Error> {
     let mut p = Parser {
         bytes: input,
         pos: 0,
@@ -90,6 +100,9 @@ pub(super) fn parse_document(input: &[u8]) -> Result<Mapping, Error> {
         if closing {
             p.pos += 1;
             if let Some(mapping) = close_frame(&mut stack) {
+                if trailing == Trailing::Ignored {
+                    return Ok(mapping);
+                }
                 p.skip_ws();
                 if p.pos < p.bytes.len() {
                     return Err(p

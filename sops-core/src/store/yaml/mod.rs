@@ -25,10 +25,15 @@ pub struct YamlStore {
 }
 
 impl YamlStore {
-    /// A YAML store writing with `indent` spaces (sops's default is 4).
+    /// A YAML store writing with `indent` spaces: 0 is sops's default, 4; go-yaml's emitter
+    /// writes 2 for any other value outside 2..=9, and so does this store.
     pub fn new(indent: usize) -> Self {
         YamlStore {
-            indent: if indent == 0 { 4 } else { indent },
+            indent: match indent {
+                0 => 4,
+                2..=9 => indent,
+                _ => 2,
+            },
         }
     }
 

@@ -50,8 +50,6 @@ fn rejected_inputs_exit_2_with_a_position() {
         (b"{\"a\":\"abc", "unterminated"),
         (b"{\"a\":[1 2]}", "',' or ']'"),
         (b"{\n  \"a\": 1,\n  \"b\": ?\n}", "line 3, column 8"),
-        (b"{\"a\":1} x", "after the top-level object"),
-        (b"{\"a\":1}{\"b\":2}", "after the top-level object"),
     ];
     for (input, needle) in cases {
         let err = load(input)
@@ -70,6 +68,30 @@ fn rejected_inputs_exit_2_with_a_position() {
     assert!(bom.hint().unwrap_or("").contains("byte order mark"));
     let top = fails(load(b"[1]"));
     assert!(top.hint().unwrap_or("").contains("{\"data\""));
+}
+
+#[test]
+fn data_after_the_object_is_ignored_in_plain_files_and_refused_in_encrypted_ones() {
+    // sops's token decoder stops at the closing brace of a plain file; an encrypted file also
+    // goes through `json.Unmarshal`, which refuses the rest (the reference exits 1 on decrypt).
+    for input in [
+        &b"{\"a\":1} x"[..],
+        b"{\"a\":1}{\"b\":2}",
+        b"{\"a\":1}}\n[",
+        b"{\"a\":1}\x01",
+    ] {
+        let m = load(input).unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(input)));
+        assert_eq!(m.pairs().map(|(k, _)| k).collect::<Vec<_>>(), ["a"]);
+        let err = fails(JsonStore::new(-1).load_encrypted(input));
+        assert!(
+            err.message().contains("after the top-level object"),
+            "{err}"
+        );
+    }
+    assert!(JsonStore::new(-1)
+        .load_encrypted(b"{\"sops\":{}} \n\t\r\n")
+        .err()
+        .map_or(true, |e| !e.message().contains("after the top-level")));
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! The `sops` metadata block: key groups, MAC, timestamps, partial-encryption settings.
 //!
 //! Read from and written to a [`Mapping`] so every store shares one implementation; dotenv and INI
-//! flatten that mapping. Fields are written in the order of sops 3.11's serialization struct;
-//! entries of key types sops-rs cannot use are kept as [`KeyEntry`] values and written back
-//! unchanged.
+//! flatten that mapping. Fields are written in the order of sops 3.11's serialization struct,
+//! or sorted at every level as sops 3.13 writes them when the file came in that way
+//! ([`MetadataLayout`]); entries of key types sops-rs cannot use are kept as [`KeyEntry`] values
+//! and written back unchanged.
 //!
 //! Reading is as lenient as sops across its versions: empty key lists may be `[]` or `null`
 //! (sops < 3.10 wrote them), numbers may arrive as floats (JSON) or strings (dotenv, INI), and
@@ -91,6 +92,78 @@ pub enum EmptyListStyle {
     Null,
 }
 
+/// How the `sops` mapping is laid out when it is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MetadataLayout {
+    /// sops 3.11/3.12, and what sops-rs writes for a new file: the order of sops's Go
+    /// serialization structs (`kms, …, age, lastmodified, mac, pgp, …, version`; an age entry
+    /// `recipient, enc`), empty key lists of a JSON key group as `null`.
+    #[default]
+    Struct,
+    /// sops 3.13: the keys sorted at every level (an age entry `enc, recipient`), empty key
+    /// lists of a JSON key group as `[]`. Kept for a file that came in this way, so that teams
+    /// mixing sops 3.13 and sops-rs see no reordering in their diffs.
+    Sorted,
+}
+
+impl MetadataLayout {
+    /// The layout of a `sops` mapping as read from a file: [`MetadataLayout::Sorted`] when the
+    /// keys of every mapping inside it are in ascending byte order (sops 3.11 never writes an
+    /// age or KMS entry, a key group or a mixed top level that way; where its order happens to
+    /// be sorted, both layouts write the same bytes), else [`MetadataLayout::Struct`].
+    pub fn detect(node: &Mapping) -> MetadataLayout {
+        fn sorted(node: &Node) -> bool {
+            match node {
+                Node::Mapping(map) => {
+                    let keys: Vec<&str> = map.pairs().map(|(k, _)| k).collect();
+                    keys.windows(2).all(|w| w[0].as_bytes() < w[1].as_bytes())
+                        && map.pairs().all(|(_, v)| sorted(v))
+                }
+                Node::Sequence(seq) => seq.items.iter().all(|item| match item {
+                    SeqItem::Value(v) => sorted(v),
+                    SeqItem::Comment(_) => true,
+                }),
+                Node::Scalar(_) => true,
+            }
+        }
+        let node = Node::Mapping(node.clone());
+        if sorted(&node) {
+            MetadataLayout::Sorted
+        } else {
+            MetadataLayout::Struct
+        }
+    }
+}
+
+/// Sorts the keys of every mapping under `node` (sops 3.13's `goToSops`).
+fn sort_everywhere(node: &mut Node) {
+    match node {
+        Node::Mapping(map) => {
+            map.items.sort_by(|a, b| item_key(a).cmp(item_key(b)));
+            for item in &mut map.items {
+                if let MapItem::Pair(_, value) = item {
+                    sort_everywhere(value);
+                }
+            }
+        }
+        Node::Sequence(seq) => {
+            for item in &mut seq.items {
+                if let SeqItem::Value(value) = item {
+                    sort_everywhere(value);
+                }
+            }
+        }
+        Node::Scalar(_) => {}
+    }
+}
+
+fn item_key(item: &MapItem) -> &[u8] {
+    match item {
+        MapItem::Pair(key, _) => key.as_bytes(),
+        MapItem::Comment(_) => b"",
+    }
+}
+
 /// The parsed `sops` metadata.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Metadata {
@@ -108,6 +181,9 @@ pub struct Metadata {
     pub mac_only_encrypted: bool,
     /// `version`, if present.
     pub version: Option<String>,
+    /// How [`Metadata::to_mapping`] lays the mapping out: as read by
+    /// [`Metadata::from_mapping`], [`MetadataLayout::Struct`] for a new file.
+    pub layout: MetadataLayout,
 }
 
 /// Key types in the order sops 3.11 loads them into a group (`internalGroupFrom`).
@@ -385,6 +461,7 @@ impl Metadata {
             partial,
             mac_only_encrypted: bool_field(field("mac_only_encrypted"))?,
             version: version_field(field("version"))?,
+            layout: MetadataLayout::detect(node),
         })
     }
 
@@ -395,7 +472,21 @@ impl Metadata {
     /// not know follow `age`. A single group holding such entries is written as `key_groups`
     /// too: [`Metadata::from_mapping`] reads unknown types only there, so top-level lists would
     /// lose them. `version` is always written, as "" when unknown.
+    ///
+    /// With [`MetadataLayout::Sorted`] the same keys are then sorted at every level and empty
+    /// key lists are always empty sequences, as sops 3.13 writes them.
     pub fn to_mapping(&self, empty_lists: EmptyListStyle) -> Mapping {
+        if self.layout == MetadataLayout::Sorted {
+            let mut node = Node::Mapping(self.struct_mapping(EmptyListStyle::EmptySequence));
+            sort_everywhere(&mut node);
+            if let Node::Mapping(map) = node {
+                return map;
+            }
+        }
+        self.struct_mapping(empty_lists)
+    }
+
+    fn struct_mapping(&self, empty_lists: EmptyListStyle) -> Mapping {
         let mut out = Mapping::default();
         if self.shamir_threshold != 0 {
             let threshold = i64::try_from(self.shamir_threshold).unwrap_or(i64::MAX);

@@ -26,6 +26,7 @@ mod readme;
 mod refs;
 mod security;
 mod sops_313_fixes;
+mod sops_313_layout;
 mod stores_interop;
 mod support;
 mod tamper;

@@ -71,6 +71,9 @@ impl Format {
     pub fn store_with(self, options: &StoreOptions) -> Box<dyn Store> {
         match self {
             Format::Yaml => Box::new(yaml::YamlStore::new(options.yaml_indent)),
+            Format::Json if options.json_integers => {
+                Box::new(json::JsonStore::new(options.json_indent).with_integers())
+            }
             Format::Json => Box::new(json::JsonStore::new(options.json_indent)),
             Format::Binary => Box::new(json::BinaryStore::new(options.json_binary_indent)),
             Format::Dotenv => Box::new(dotenv::DotenvStore::new()),
@@ -88,6 +91,9 @@ pub struct StoreOptions {
     pub json_indent: i32,
     /// Indentation of the binary store's JSON wrapper.
     pub json_binary_indent: i32,
+    /// Read integer literals of plain JSON as ints, as sops 3.13.2 does (default: floats, as
+    /// sops 3.11/3.12); see [`json::JsonStore::with_integers`].
+    pub json_integers: bool,
 }
 
 impl Default for StoreOptions {
@@ -96,6 +102,7 @@ impl Default for StoreOptions {
             yaml_indent: 4,
             json_indent: -1,
             json_binary_indent: -1,
+            json_integers: false,
         }
     }
 }

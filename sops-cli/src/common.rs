@@ -58,6 +58,7 @@ pub(crate) fn store_options(config: Option<&Config>, indent: Option<i32>) -> Sto
         if n > 0 {
             options.yaml_indent = n as usize;
         }
+        options.yaml_negative_indent = n < 0;
         options.json_indent = n;
         options.json_binary_indent = n;
     }

@@ -6,7 +6,7 @@
 //!   decrypt exits 1.
 //! * **`--indent`.** The reference applies it in the legacy form (`sops -d --indent N`): YAML
 //!   with N spaces (0 means 4; go-yaml writes 2 for 1 or for more than 9), JSON with N spaces (0:
-//!   newlines only; -1 a tab), and JSON below -1 is exit 4. Before a subcommand
+//!   newlines only; -1 a tab); JSON below -1 and YAML below 0 are exit 4. Before a subcommand
 //!   (`sops --indent N decrypt`) the reference ignores it; sops 3.13 (#2156) applies it as the
 //!   legacy form does, and so does sops-rs.
 
@@ -95,9 +95,6 @@ fn indent_matches_the_reference_in_the_legacy_form_and_applies_before_subcommand
         let enc = sandbox.write(&format!("enc.{name}"), &out.stdout);
         let enc = enc.to_str().expect("utf-8");
         for n in ["0", "1", "2", "3", "10", "-1", "-2"] {
-            if name.ends_with(".yaml") && n.starts_with('-') {
-                continue; // sops: "YAML Negative indentation not accepted" (not matched yet)
-            }
             let legacy = ["-d", "--indent", n, enc];
             let reference = sandbox.run(Tool::Sops, &legacy);
             let ours = sandbox.run(Tool::SopsRs, &legacy);
@@ -114,13 +111,15 @@ fn indent_matches_the_reference_in_the_legacy_form_and_applies_before_subcommand
         }
     }
     failures.finish("--indent");
-    // The JSON refusal is sops's exit code 4.
-    let enc = sandbox.file("enc.i.json");
-    assert_parity(
-        &sandbox,
-        &["-d", "--indent", "-2", enc.to_str().expect("utf-8")],
-        4,
-    );
+    // The refusals are sops's exit code 4.
+    for (file, n) in [("enc.i.json", "-2"), ("enc.i.yaml", "-1")] {
+        let enc = sandbox.file(file);
+        assert_parity(
+            &sandbox,
+            &["-d", "--indent", n, enc.to_str().expect("utf-8")],
+            4,
+        );
+    }
 }
 
 #[test]

@@ -70,6 +70,9 @@ impl Format {
     /// The store for this format with `options`.
     pub fn store_with(self, options: &StoreOptions) -> Box<dyn Store> {
         match self {
+            Format::Yaml if options.yaml_negative_indent => {
+                Box::new(yaml::YamlStore::with_negative_indent())
+            }
             Format::Yaml => Box::new(yaml::YamlStore::new(options.yaml_indent)),
             Format::Json if options.json_integers => {
                 Box::new(json::JsonStore::new(options.json_indent).with_integers())
@@ -87,6 +90,8 @@ impl Format {
 pub struct StoreOptions {
     /// YAML indentation (default 4).
     pub yaml_indent: usize,
+    /// A negative YAML indentation was given: the YAML store refuses to write, as sops does.
+    pub yaml_negative_indent: bool,
     /// JSON indentation: `-1` a tab (default), `0` newlines only, `n` spaces.
     pub json_indent: i32,
     /// Indentation of the binary store's JSON wrapper.
@@ -100,6 +105,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             yaml_indent: 4,
+            yaml_negative_indent: false,
             json_indent: -1,
             json_binary_indent: -1,
             json_integers: false,

@@ -22,6 +22,8 @@ use emit::{estimated_size, YamlWriter};
 /// The YAML store.
 pub struct YamlStore {
     indent: usize,
+    /// A negative indentation was asked for: writing fails, as in sops.
+    negative: bool,
 }
 
 impl YamlStore {
@@ -34,6 +36,7 @@ impl YamlStore {
                 2..=9 => indent,
                 _ => 2,
             },
+            negative: false,
         }
     }
 
@@ -74,6 +77,29 @@ impl YamlStore {
     }
 
     /// Writes every branch as a document, with `metadata` as the last key of each.
+    /// A store that reads as usual but refuses to write, as sops does when the YAML indentation
+    /// (`--indent`, `stores.yaml.indent`) is negative: "YAML Negative indentation not accepted",
+    /// exit 4.
+    pub fn with_negative_indent() -> Self {
+        YamlStore {
+            negative: true,
+            ..YamlStore::new(0)
+        }
+    }
+
+    fn check_indent(&self) -> Result<(), Error> {
+        if self.negative {
+            return Err(Error::new(
+                ErrorKind::EmitFailed,
+                "YAML Negative indentation not accepted",
+            )
+            .with_hint(
+                "give --indent (or stores.yaml.indent) 0 for the default, or a number of spaces",
+            ));
+        }
+        Ok(())
+    }
+
     fn emit(&self, branches: &[Mapping], metadata: Option<&Mapping>) -> Vec<u8> {
         let capacity = branches
             .iter()
@@ -218,15 +244,18 @@ impl Store for YamlStore {
     }
 
     fn emit_plain(&self, tree: &Tree) -> Result<Vec<u8>, Error> {
+        self.check_indent()?;
         Ok(self.emit(&tree.branches, None))
     }
 
     fn emit_encrypted(&self, tree: &Tree, metadata: &Metadata) -> Result<Vec<u8>, Error> {
+        self.check_indent()?;
         let meta = metadata.to_mapping(EmptyListStyle::EmptySequence);
         Ok(self.emit(&tree.branches, Some(&meta)))
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>, Error> {
+        self.check_indent()?;
         let mut writer = YamlWriter::new(self.indent, 256);
         writer.value_document(value);
         Ok(writer.finish())

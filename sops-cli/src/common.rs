@@ -41,13 +41,24 @@ pub(crate) fn comma_list(value: Option<&str>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Store settings: `.sops.yaml`'s `stores:` section, then `--indent`.
+/// The `--indent` given before a subcommand (`sops --indent 2 decrypt f`), which sops 3.13
+/// applies to the output of every subcommand (sops 3.12 ignored it there).
+static GLOBAL_INDENT: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+
+/// Records the `--indent` given before the subcommand (see [`store_options`]).
+pub(crate) fn set_global_indent(indent: i32) {
+    let _ = GLOBAL_INDENT.set(indent);
+}
+
+/// Store settings: `.sops.yaml`'s `stores:` section, then `--indent` (the subcommand's own,
+/// else the one given before the subcommand).
 pub(crate) fn store_options(config: Option<&Config>, indent: Option<i32>) -> StoreOptions {
     let mut options = config.map(Config::stores).unwrap_or_default();
-    if let Some(n) = indent {
+    if let Some(n) = indent.or_else(|| GLOBAL_INDENT.get().copied()) {
         if n > 0 {
             options.yaml_indent = n as usize;
         }
+        options.yaml_negative_indent = n < 0;
         options.json_indent = n;
         options.json_binary_indent = n;
     }
@@ -125,12 +136,62 @@ pub(crate) fn emit_encrypted(
     metadata: &Metadata,
 ) -> Result<(), CliError> {
     let output = format.store_with(options).emit_encrypted(tree, metadata)?;
+    write_output(dest, &output)
+}
+
+/// [`emit_encrypted`] for a rewrite that changes only the metadata (`updatekeys`, `groups`) of
+/// the file whose bytes are `original`. A single-document YAML file in sops 3.13's layout keeps
+/// its data part byte for byte, as sops 3.13 writes its unchanged tree back: comments it kept on
+/// their scalar's line (`a: ENC[…] #ENC[…]`) stay there, which the tree of sops-rs cannot
+/// express. Everything else is [`emit_encrypted`].
+pub(crate) fn emit_new_metadata(
+    dest: Option<(&Path, Role)>,
+    format: Format,
+    options: &StoreOptions,
+    original: &[u8],
+    tree: &sops_core::tree::Tree,
+    metadata: &Metadata,
+) -> Result<(), CliError> {
+    let output = format.store_with(options).emit_encrypted(tree, metadata)?;
+    if format != Format::Yaml || metadata.layout != sops_core::MetadataLayout::Sorted {
+        return write_output(dest, &output);
+    }
+    match (metadata_line(original), metadata_line(&output)) {
+        (Some(kept), Some(new)) => {
+            let mut spliced = original[..kept].to_vec();
+            spliced.extend_from_slice(&output[new..]);
+            write_output(dest, &spliced)
+        }
+        _ => write_output(dest, &output),
+    }
+}
+
+/// Where the line `sops:` of a single-document YAML file begins, when it is there exactly once.
+fn metadata_line(text: &[u8]) -> Option<usize> {
+    let mut found = None;
+    let mut start = 0;
+    for line in text.split(|b| *b == b'\n') {
+        if line == b"---" || line == b"..." || line.starts_with(b"--- ") {
+            return None;
+        }
+        if line == b"sops:" {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(start);
+        }
+        start += line.len() + 1;
+    }
+    found
+}
+
+fn write_output(dest: Option<(&Path, Role)>, output: &[u8]) -> Result<(), CliError> {
     match dest {
         // A new file gets 0666 less the umask, as sops creates encrypted files.
-        Some((p, role)) => write_file(p, &output, Policy::Keep(NewFile::Encrypted), role),
+        Some((p, role)) => write_file(p, output, Policy::Keep(NewFile::Encrypted), role),
         None => {
             use std::io::Write;
-            std::io::stdout().write_all(&output).map_err(|e| {
+            std::io::stdout().write_all(output).map_err(|e| {
                 CliError::new(
                     codes::COULD_NOT_WRITE_OUTPUT,
                     format!("Could not write to stdout: {e}"),

@@ -108,15 +108,27 @@ fn not_implemented(name: &str) -> CliError {
 /// `sops --config FILE decrypt …` puts the global flags before the subcommand. clap, told that
 /// top-level arguments conflict with subcommands (for the legacy `sops FILE` forms), would then
 /// take the subcommand's name for the legacy FILE; so leading global flags are moved after a
-/// subcommand name that follows them.
+/// subcommand name that follows them. A leading `--indent N` is taken out and applies to every
+/// subcommand's output, as in sops 3.13 ([`common::set_global_indent`]).
 fn global_flags_after_subcommand(
     args: impl IntoIterator<Item = std::ffi::OsString>,
 ) -> Vec<std::ffi::OsString> {
     let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
     let mut i = 1;
+    let mut indent = None;
     while i < args.len() {
-        let arg = args[i].to_string_lossy();
-        if arg == "--config" {
+        let arg = args[i].to_string_lossy().into_owned();
+        let value = match arg.strip_prefix("--indent=") {
+            Some(v) => Some((v.to_owned(), 1)),
+            None if arg == "--indent" => args
+                .get(i + 1)
+                .map(|v| (v.to_string_lossy().into_owned(), 2)),
+            None => None,
+        };
+        if let Some((n, width)) = value.and_then(|(v, w)| Some((v.parse::<i32>().ok()?, w))) {
+            indent = Some((i, width, n));
+            i += width;
+        } else if arg == "--config" {
             i += 2;
         } else if arg.starts_with("--config=")
             || [
@@ -139,6 +151,11 @@ fn global_flags_after_subcommand(
         .get_subcommands()
         .any(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name));
     if is_subcommand {
+        if let Some((at, width, n)) = indent {
+            common::set_global_indent(n);
+            args.drain(at..at + width);
+            i -= width;
+        }
         let sub = args.remove(i);
         args.insert(1, sub);
     }

@@ -158,12 +158,12 @@ fn remove_dirs(live: &mut Vec<PathBuf>) {
 
 /// Starts a thread that removes live private directories and exits when the process gets
 /// SIGINT, SIGTERM or SIGHUP (exit 85 for an interrupt, as sops; 128+n otherwise).
-/// Set while `edit` runs: Ctrl+C (SIGINT) then ends sops-rs as sops 3.12.2 (#2104) does,
-/// with "User canceled operation" and exit 1, after the same cleanup. SIGTERM and SIGHUP
-/// keep exit 128+n.
+/// Set while `edit` runs: Ctrl+C (SIGINT) or SIGTERM then ends sops-rs as sops 3.12.2+ (#2104,
+/// which listens for both) does, with "User canceled operation" and exit 1, after the same
+/// cleanup. SIGHUP keeps exit 128+n.
 static EDITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Makes a later SIGINT report "User canceled operation" (exit 1).
+/// Makes a later SIGINT or SIGTERM report "User canceled operation" (exit 1).
 pub(crate) fn signals_cancel_the_edit() {
     EDITING.store(true, std::sync::atomic::Ordering::SeqCst);
 }
@@ -183,7 +183,8 @@ pub(crate) fn install_signal_cleanup() {
                 let mut live = lock(&LIVE);
                 remove_siblings(&mut siblings);
                 remove_dirs(&mut live);
-                if signal == SIGINT && EDITING.load(std::sync::atomic::Ordering::SeqCst) {
+                let cancels = signal == SIGINT || signal == SIGTERM;
+                if cancels && EDITING.load(std::sync::atomic::Ordering::SeqCst) {
                     eprintln!("User canceled operation");
                     std::process::exit(1);
                 }

@@ -150,7 +150,7 @@ pub use error::{Error, ErrorKind};
 pub use file::{decrypt, encrypt, DecryptedFile, EncryptOptionsBuilder, EncryptedFile};
 pub use keys::keyring::Keyring;
 pub use keys::{KeyEntry, KeyError, KeySource};
-pub use metadata::{Metadata, PartialRule};
+pub use metadata::{Metadata, MetadataLayout, PartialRule};
 pub use secret::{DataKey, SecretBytes, SecretText};
 pub use store::Format;
 

@@ -1,9 +1,10 @@
 //! The `sops` metadata block: key groups, MAC, timestamps, partial-encryption settings.
 //!
 //! Read from and written to a [`Mapping`] so every store shares one implementation; dotenv and INI
-//! flatten that mapping. Fields are written in the order of sops 3.11's serialization struct;
-//! entries of key types sops-rs cannot use are kept as [`KeyEntry`] values and written back
-//! unchanged.
+//! flatten that mapping. Fields are written in the order of sops 3.11's serialization struct,
+//! or sorted at every level as sops 3.13 writes them when the file came in that way
+//! ([`MetadataLayout`]); entries of key types sops-rs cannot use are kept as [`KeyEntry`] values
+//! and written back unchanged.
 //!
 //! Reading is as lenient as sops across its versions: empty key lists may be `[]` or `null`
 //! (sops < 3.10 wrote them), numbers may arrive as floats (JSON) or strings (dotenv, INI), and
@@ -13,6 +14,11 @@ use crate::error::{Error, ErrorKind};
 use crate::go::parse_yaml_timestamp;
 use crate::keys::KeyEntry;
 use crate::tree::{MapItem, Mapping, Node, Scalar, SeqItem, Sequence};
+use layout::sort_everywhere;
+
+mod layout;
+
+pub use layout::MetadataLayout;
 
 /// Which values of a file are encrypted: at most one of sops's six options.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,6 +114,9 @@ pub struct Metadata {
     pub mac_only_encrypted: bool,
     /// `version`, if present.
     pub version: Option<String>,
+    /// How [`Metadata::to_mapping`] lays the mapping out: as read by
+    /// [`Metadata::from_mapping`], [`MetadataLayout::Struct`] for a new file.
+    pub layout: MetadataLayout,
 }
 
 /// Key types in the order sops 3.11 loads them into a group (`internalGroupFrom`).
@@ -385,6 +394,7 @@ impl Metadata {
             partial,
             mac_only_encrypted: bool_field(field("mac_only_encrypted"))?,
             version: version_field(field("version"))?,
+            layout: MetadataLayout::detect(node),
         })
     }
 
@@ -395,7 +405,21 @@ impl Metadata {
     /// not know follow `age`. A single group holding such entries is written as `key_groups`
     /// too: [`Metadata::from_mapping`] reads unknown types only there, so top-level lists would
     /// lose them. `version` is always written, as "" when unknown.
+    ///
+    /// With [`MetadataLayout::Sorted`] the same keys are then sorted at every level and empty
+    /// key lists are always empty sequences, as sops 3.13 writes them.
     pub fn to_mapping(&self, empty_lists: EmptyListStyle) -> Mapping {
+        if self.layout == MetadataLayout::Sorted {
+            let mut node = Node::Mapping(self.struct_mapping(EmptyListStyle::EmptySequence));
+            sort_everywhere(&mut node);
+            if let Node::Mapping(map) = node {
+                return map;
+            }
+        }
+        self.struct_mapping(empty_lists)
+    }
+
+    fn struct_mapping(&self, empty_lists: EmptyListStyle) -> Mapping {
         let mut out = Mapping::default();
         if self.shamir_threshold != 0 {
             let threshold = i64::try_from(self.shamir_threshold).unwrap_or(i64::MAX);

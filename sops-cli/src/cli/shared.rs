@@ -23,7 +23,7 @@ pub(crate) struct IoArgs {
     #[arg(long = "filename-override")]
     pub(crate) filename_override: Option<PathBuf>,
     /// Indentation of YAML output (default 4) or JSON output (default a tab).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) indent: Option<i32>,
     /// The file; stdin when absent.
     pub(crate) file: Option<PathBuf>,

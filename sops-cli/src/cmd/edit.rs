@@ -10,9 +10,9 @@ use crate::tempdir::PrivateDir;
 use crate::write::Role;
 use sha2::{Digest, Sha256};
 use sops_core::internal::{encrypt_tree_reusing, new_metadata, wrap_data_key, IvStash};
-use sops_core::store::{Format, Store};
+use sops_core::store::{Format, Store, StoreOptions};
 use sops_core::tree::{Mapping, Node, Scalar, SeqItem, Sequence, Tree};
-use sops_core::{DataKey, Metadata, SecretText, SOPS_VERSION};
+use sops_core::{DataKey, Metadata, MetadataLayout, SecretText, SOPS_VERSION};
 use std::io::Read;
 use std::path::Path;
 
@@ -49,6 +49,15 @@ pub(crate) fn run(args: &EditArgs, config_path: Option<&Path>) -> Result<(), Cli
             data_key,
             IvStash::default(),
         )
+    };
+    // A file in sops 3.13's layout keeps its integers typed `int`, as sops 3.13.2 reads them.
+    let in_store = if metadata.layout == MetadataLayout::Sorted {
+        in_format.store_with(&StoreOptions {
+            json_integers: true,
+            ..options
+        })
+    } else {
+        in_store
     };
     let shown = if args.show_master_keys {
         out_store.emit_encrypted(&tree, &metadata)?

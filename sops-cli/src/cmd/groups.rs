@@ -2,7 +2,7 @@
 //! with Shamir secret sharing across the new groups.
 
 use crate::cli::{GroupsAction, GroupsArgs, OpenArgs};
-use crate::common::{emit_encrypted, format_for, open_path, store_options};
+use crate::common::{emit_new_metadata, format_for, open_path, store_options};
 use crate::error::{codes, CliError};
 use crate::keys::{kms_entries, load_config, unsupported_entries, KeySources};
 use crate::write::Role;
@@ -116,10 +116,11 @@ pub(crate) fn run(args: &GroupsArgs, config_path: Option<&Path>) -> Result<(), C
     wrap_data_key(metadata, &opened.data_key, &sources.as_list())?;
     let encrypted = crate::io::read_input(Some(file))?;
     let (tree, _) = format.store_with(&options).load_encrypted(&encrypted)?;
-    emit_encrypted(
+    emit_new_metadata(
         in_place.then_some((file.as_path(), Role::InPlace)),
         format,
         &options,
+        &encrypted,
         &tree,
         &opened.metadata,
     )

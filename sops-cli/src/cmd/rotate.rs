@@ -247,10 +247,11 @@ fn update_file(
     let encrypted = crate::io::read_input(Some(file))?;
     let store = format.store_with(options);
     let (tree, _) = store.load_encrypted(&encrypted)?;
-    emit_encrypted(
+    crate::common::emit_new_metadata(
         Some((file, Role::InPlace)),
         format,
         options,
+        &encrypted,
         &tree,
         &opened.metadata,
     )?;

@@ -8,6 +8,7 @@
 //! crates' tests share too (the `fixtures/` paths, the reference sops, the binary locator, the
 //! malformed inputs) comes from the `sops-test-support` crate.
 
+mod age_ssh_key_cmd;
 mod cli_errors;
 mod cmd;
 mod crash_safety;
@@ -17,6 +18,8 @@ mod flags_from_help;
 mod git;
 mod helm;
 mod interop;
+mod json_trailing_and_indent;
+mod kms_partitions;
 mod large_files;
 mod malformed;
 mod precommit;
@@ -24,6 +27,7 @@ mod readme;
 mod refs;
 mod security;
 mod sops_313_fixes;
+mod sops_313_layout;
 mod stores_interop;
 mod support;
 mod tamper;

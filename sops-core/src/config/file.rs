@@ -161,7 +161,8 @@ fn has_yaml_document(bytes: &[u8]) -> bool {
     })
 }
 
-/// `stores.yaml.indent` (when positive), `stores.json.indent`, `stores.json_binary.indent`.
+/// `stores.yaml.indent` (when positive; negative makes YAML output fail, as in sops),
+/// `stores.json.indent`, `stores.json_binary.indent`.
 fn read_stores(stores: &Mapping, options: &mut StoreOptions) {
     let indent = |name: &str| match stores.get(name) {
         Some(Node::Mapping(m)) => match m.get("indent") {
@@ -170,10 +171,14 @@ fn read_stores(stores: &Mapping, options: &mut StoreOptions) {
         },
         _ => None,
     };
-    if let Some(i) = indent("yaml").and_then(|i| usize::try_from(i).ok()) {
-        if i > 0 {
-            options.yaml_indent = i;
+    match indent("yaml") {
+        Some(i) if i < 0 => options.yaml_negative_indent = true,
+        Some(i) => {
+            if let Ok(i @ 1..) = usize::try_from(i) {
+                options.yaml_indent = i;
+            }
         }
+        None => {}
     }
     if let Some(i) = indent("json").and_then(|i| i32::try_from(i).ok()) {
         options.json_indent = i;

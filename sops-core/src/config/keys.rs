@@ -22,9 +22,11 @@ pub fn key_entry(key_type: &str, fields: &[(&str, &str)]) -> KeyEntry {
 }
 
 /// KMS entries from a comma-separated list of `ARN` or `ARN+ROLE_ARN` (`--kms`,
-/// `SOPS_KMS_ARN`, a rule's `kms`), as sops 3.11 reads it: every space is removed, an element
-/// is split at its first `+arn:aws:iam::` that is not at its start, and each entry gets the
-/// encryption `context` (when not empty) and `aws_profile`. An empty list gives no entries.
+/// `SOPS_KMS_ARN`, a rule's `kms`), as sops 3.12+ reads it: every space is removed, an element
+/// is split at its first `+arn:` that is not at its start (an ARN has no `:` in its path, so
+/// that is where a role ARN of any partition, `aws`, `aws-cn`, `aws-us-gov`, … begins; sops
+/// 3.11 split only at `+arn:aws:iam::`), and each entry gets the encryption `context` (when
+/// not empty) and `aws_profile`. An empty list gives no entries.
 pub fn kms_entries(list: &str, context: &[(String, String)], aws_profile: &str) -> Vec<KeyEntry> {
     if list.is_empty() {
         return Vec::new();
@@ -32,7 +34,7 @@ pub fn kms_entries(list: &str, context: &[(String, String)], aws_profile: &str) 
     list.split(',')
         .map(|item| {
             let item: String = item.chars().filter(|c| *c != ' ').collect();
-            let (arn, role) = match item.find("+arn:aws:iam::") {
+            let (arn, role) = match item.find("+arn:") {
                 Some(at) if at > 0 => (&item[..at], &item[at + 1..]),
                 _ => (item.as_str(), ""),
             };

@@ -253,4 +253,15 @@ fn kms_lists_split_role_arns_as_sops_does() {
     // A role ARN at the start is not a role.
     let odd = super::kms_entries("+arn:aws:iam::1:role/r", &[], "");
     assert_eq!(odd[0].field("arn"), Some("+arn:aws:iam::1:role/r"));
+    // Every partition splits (sops 3.12+, getsops/sops#2042).
+    let cn = super::kms_entries(
+        "arn:aws-cn:kms:cn-north-1:1:key/k+arn:aws-cn:iam::1:role/r",
+        &[],
+        "",
+    );
+    assert_eq!(
+        cn[0].field("arn"),
+        Some("arn:aws-cn:kms:cn-north-1:1:key/k")
+    );
+    assert_eq!(cn[0].field("role"), Some("arn:aws-cn:iam::1:role/r"));
 }

@@ -70,7 +70,13 @@ impl Format {
     /// The store for this format with `options`.
     pub fn store_with(self, options: &StoreOptions) -> Box<dyn Store> {
         match self {
+            Format::Yaml if options.yaml_negative_indent => {
+                Box::new(yaml::YamlStore::with_negative_indent())
+            }
             Format::Yaml => Box::new(yaml::YamlStore::new(options.yaml_indent)),
+            Format::Json if options.json_integers => {
+                Box::new(json::JsonStore::new(options.json_indent).with_integers())
+            }
             Format::Json => Box::new(json::JsonStore::new(options.json_indent)),
             Format::Binary => Box::new(json::BinaryStore::new(options.json_binary_indent)),
             Format::Dotenv => Box::new(dotenv::DotenvStore::new()),
@@ -84,18 +90,25 @@ impl Format {
 pub struct StoreOptions {
     /// YAML indentation (default 4).
     pub yaml_indent: usize,
+    /// A negative YAML indentation was given: the YAML store refuses to write, as sops does.
+    pub yaml_negative_indent: bool,
     /// JSON indentation: `-1` a tab (default), `0` newlines only, `n` spaces.
     pub json_indent: i32,
     /// Indentation of the binary store's JSON wrapper.
     pub json_binary_indent: i32,
+    /// Read integer literals of plain JSON as ints, as sops 3.13.2 does (default: floats, as
+    /// sops 3.11/3.12); see [`json::JsonStore::with_integers`].
+    pub json_integers: bool,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             yaml_indent: 4,
+            yaml_negative_indent: false,
             json_indent: -1,
             json_binary_indent: -1,
+            json_integers: false,
         }
     }
 }

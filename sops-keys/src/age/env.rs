@@ -10,18 +10,23 @@ use zeroize::Zeroizing;
 
 /// `SOPS_AGE_SSH_PRIVATE_KEY_FILE`: path of an SSH private key to use as an age identity.
 pub const SSH_KEY_FILE_VAR: &str = "SOPS_AGE_SSH_PRIVATE_KEY_FILE";
+/// `SOPS_AGE_SSH_PRIVATE_KEY_CMD` (sops 3.12+): a command (split shell-style) whose stdout is
+/// one SSH private key to use as an age identity.
+pub const SSH_KEY_CMD_VAR: &str = "SOPS_AGE_SSH_PRIVATE_KEY_CMD";
 /// `SOPS_AGE_KEY`: age identity text, one identity per line.
 pub const KEY_VAR: &str = "SOPS_AGE_KEY";
 /// `SOPS_AGE_KEY_FILE`: path of a file of age identities.
 pub const KEY_FILE_VAR: &str = "SOPS_AGE_KEY_FILE";
 /// `SOPS_AGE_KEY_CMD`: a command (split shell-style) that prints age identities.
 pub const KEY_CMD_VAR: &str = "SOPS_AGE_KEY_CMD";
-/// `SOPS_AGE_RECIPIENT`: set for `SOPS_AGE_KEY_CMD` to the recipient being decrypted.
+/// `SOPS_AGE_RECIPIENT`: set for `SOPS_AGE_KEY_CMD` and `SOPS_AGE_SSH_PRIVATE_KEY_CMD` to the
+/// recipient being decrypted.
 pub const RECIPIENT_VAR: &str = "SOPS_AGE_RECIPIENT";
 
 /// The environment variables [`IdentityEnv::from_process`] copies.
-const VARS: [&str; 6] = [
+const VARS: [&str; 7] = [
     SSH_KEY_FILE_VAR,
+    SSH_KEY_CMD_VAR,
     KEY_VAR,
     KEY_FILE_VAR,
     KEY_CMD_VAR,

@@ -11,16 +11,17 @@
 //! [`AgeKeySource::from_env`] reads every source and keeps every identity found (sops tries
 //! them all), in this order:
 //!
-//! 1. SSH private keys: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, then `~/.ssh/id_ed25519` and
-//!    `~/.ssh/id_rsa` if they exist. Passphrase-protected keys are reported, never prompted for.
+//! 1. SSH private keys: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, then the stdout of
+//!    `SOPS_AGE_SSH_PRIVATE_KEY_CMD` (sops 3.12+), then `~/.ssh/id_ed25519` and `~/.ssh/id_rsa`
+//!    if they exist. Passphrase-protected keys are reported, never prompted for.
 //! 2. `SOPS_AGE_KEY`: identity text, one identity per line.
 //! 3. `SOPS_AGE_KEY_FILE`: a file of identity text.
 //! 4. `SOPS_AGE_KEY_CMD`: a command whose stdout is identity text.
 //! 5. `<config dir>/sops/age/keys.txt`, the config dir being `$XDG_CONFIG_HOME` or `~/.config`
 //!    on Linux.
 //!
-//! Every source except `SOPS_AGE_KEY_CMD` is loaded once, on first use; the command runs once
-//! per recipient, with `SOPS_AGE_RECIPIENT` set.
+//! Every source except the two commands is loaded once, on first use; each command runs once
+//! per recipient, with `SOPS_AGE_RECIPIENT` set, as sops runs them for every age key it tries.
 //!
 //! [`IdentityEnv`] holds the environment the sources are read from, so tests can build one from
 //! explicit values ([`AgeKeySource::with_env`]). Each source leaves a [`SourceStatus`] behind
@@ -31,15 +32,21 @@ mod env;
 mod identities;
 mod sources;
 
-pub use env::{IdentityEnv, KEY_CMD_VAR, KEY_FILE_VAR, KEY_VAR, RECIPIENT_VAR, SSH_KEY_FILE_VAR};
+pub use env::{
+    IdentityEnv, KEY_CMD_VAR, KEY_FILE_VAR, KEY_VAR, RECIPIENT_VAR, SSH_KEY_CMD_VAR,
+    SSH_KEY_FILE_VAR,
+};
 pub use identities::{SourceState, SourceStatus};
 
 use identities::{parse_identity_text, text_error, IdentitySet};
 use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
-use sources::load_fixed_sources;
+use sources::{load_fixed_sources, Slots};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+/// The variables naming a command that runs once per recipient, in the order sops runs them.
+const COMMANDS: [&str; 2] = [SSH_KEY_CMD_VAR, KEY_CMD_VAR];
 
 /// The metadata list this backend handles.
 pub const KEY_TYPE: &str = "age";
@@ -60,10 +67,11 @@ enum Origin {
 /// The age [`KeySource`]. Holds identities, so it has no `Debug`.
 pub struct AgeKeySource {
     origin: Origin,
-    /// Every source but the key command, loaded once; plus where the command's status goes.
-    fixed: OnceLock<(IdentitySet, usize)>,
-    /// `SOPS_AGE_KEY_CMD` results by recipient.
-    by_command: Mutex<BTreeMap<String, Arc<IdentitySet>>>,
+    /// Every source but the commands, loaded once; plus where the commands' statuses go.
+    fixed: OnceLock<(IdentitySet, Slots)>,
+    /// The results of the commands (`SOPS_AGE_SSH_PRIVATE_KEY_CMD`, `SOPS_AGE_KEY_CMD`) by
+    /// variable and recipient.
+    by_command: Mutex<BTreeMap<(&'static str, String), Arc<IdentitySet>>>,
     /// Recipients unwrap was asked about, for the failure report.
     tried: Mutex<Vec<String>>,
 }
@@ -87,10 +95,14 @@ impl AgeKeySource {
         let found = parse_identity_text(text).map_err(text_error)?;
         set.add("identity text given to sops-rs".to_owned(), Ok(found));
         let len = set.statuses.len();
-        Ok(Self::build(Origin::Fixed, OnceLock::from((set, len))))
+        let slots = Slots {
+            ssh_cmd: len,
+            key_cmd: len,
+        };
+        Ok(Self::build(Origin::Fixed, OnceLock::from((set, slots))))
     }
 
-    fn build(origin: Origin, fixed: OnceLock<(IdentitySet, usize)>) -> Self {
+    fn build(origin: Origin, fixed: OnceLock<(IdentitySet, Slots)>) -> Self {
         AgeKeySource {
             origin,
             fixed,
@@ -99,54 +111,78 @@ impl AgeKeySource {
         }
     }
 
-    fn fixed(&self) -> &(IdentitySet, usize) {
+    fn fixed(&self) -> &(IdentitySet, Slots) {
         self.fixed.get_or_init(|| match &self.origin {
             Origin::Env(env) => load_fixed_sources(env),
-            Origin::Fixed => (IdentitySet::default(), 0),
+            Origin::Fixed => (
+                IdentitySet::default(),
+                Slots {
+                    ssh_cmd: 0,
+                    key_cmd: 0,
+                },
+            ),
         })
     }
 
-    /// The `SOPS_AGE_KEY_CMD` identities for `recipient`, running the command on first use.
-    fn command_set(&self, recipient: &str) -> Option<Arc<IdentitySet>> {
+    /// The identities the command of `var` (one of [`COMMANDS`]) gives for `recipient`,
+    /// running it on first use.
+    fn command_set(&self, var: &'static str, recipient: &str) -> Option<Arc<IdentitySet>> {
         let Origin::Env(env) = &self.origin else {
             return None;
         };
-        let command = env.var(KEY_CMD_VAR)?;
+        let command = env.var(var)?;
         let mut cache = self
             .by_command
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let set = cache.entry(recipient.to_owned()).or_insert_with(|| {
+        let set = cache.entry((var, recipient.to_owned())).or_insert_with(|| {
             let mut set = IdentitySet::default();
-            let location = format!("{KEY_CMD_VAR}={command} (for {recipient})");
-            let result = sources::run_key_command(command, recipient);
+            let location = format!("{var}={command} (for {recipient})");
+            let result = if var == SSH_KEY_CMD_VAR {
+                sources::run_ssh_key_command(command, recipient)
+            } else {
+                sources::run_key_command(command, recipient)
+            };
             set.add(location, result);
             Arc::new(set)
         });
         Some(Arc::clone(set))
     }
 
-    /// Every place identities are looked for and what was found there, in sops' order. Loads
-    /// the sources if that has not happened yet; does not run `SOPS_AGE_KEY_CMD`, but reports
-    /// each run made so far.
-    pub fn describe_sources(&self) -> Vec<SourceStatus> {
-        let (set, slot) = self.fixed();
-        let mut out = set.statuses[..*slot].to_vec();
-        if let Origin::Env(env) = &self.origin {
-            let runs = self
-                .by_command
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            match env.var(KEY_CMD_VAR) {
-                None => out.push(SourceStatus::new(KEY_CMD_VAR, SourceState::NotSet)),
-                Some(cmd) if runs.is_empty() => out.push(SourceStatus::new(
-                    format!("{KEY_CMD_VAR}={cmd}"),
-                    SourceState::NotRunYet,
-                )),
-                Some(_) => out.extend(runs.values().flat_map(|s| s.statuses.iter().cloned())),
-            }
+    /// The statuses of the command of `var`: not set, not run yet, or one per run so far.
+    fn command_statuses(&self, var: &'static str) -> Vec<SourceStatus> {
+        let Origin::Env(env) = &self.origin else {
+            return Vec::new();
+        };
+        let runs = self
+            .by_command
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mine: Vec<SourceStatus> = runs
+            .iter()
+            .filter(|((v, _), _)| *v == var)
+            .flat_map(|(_, set)| set.statuses.iter().cloned())
+            .collect();
+        match env.var(var) {
+            None => vec![SourceStatus::new(var, SourceState::NotSet)],
+            Some(cmd) if mine.is_empty() => vec![SourceStatus::new(
+                format!("{var}={cmd}"),
+                SourceState::NotRunYet,
+            )],
+            Some(_) => mine,
         }
-        out.extend_from_slice(&set.statuses[*slot..]);
+    }
+
+    /// Every place identities are looked for and what was found there, in sops' order. Loads
+    /// the sources if that has not happened yet; runs neither command, but reports each run
+    /// made so far.
+    pub fn describe_sources(&self) -> Vec<SourceStatus> {
+        let (set, slots) = self.fixed();
+        let mut out = set.statuses[..slots.ssh_cmd].to_vec();
+        out.extend(self.command_statuses(SSH_KEY_CMD_VAR));
+        out.extend_from_slice(&set.statuses[slots.ssh_cmd..slots.key_cmd]);
+        out.extend(self.command_statuses(KEY_CMD_VAR));
+        out.extend_from_slice(&set.statuses[slots.key_cmd..]);
         out
     }
 
@@ -195,11 +231,14 @@ impl KeySource for AgeKeySource {
         let recipient = entry.field("recipient").unwrap_or("").trim();
         self.note_tried(recipient);
         let (fixed, _) = self.fixed();
-        let command = self.command_set(recipient);
+        let commands: Vec<Arc<IdentitySet>> = COMMANDS
+            .iter()
+            .filter_map(|var| self.command_set(var, recipient))
+            .collect();
         let identities: Vec<&dyn age::Identity> = fixed
             .identities
             .iter()
-            .chain(command.iter().flat_map(|s| s.identities.iter()))
+            .chain(commands.iter().flat_map(|s| s.identities.iter()))
             .map(|i| i.as_ref() as &dyn age::Identity)
             .collect();
         if identities.is_empty() {

@@ -1,5 +1,6 @@
 //! Reading every identity source in sops' order (see the [`age`](super) module docs), including
-//! the ones that are not plain identity text: SSH private key files and `SOPS_AGE_KEY_CMD`.
+//! the ones that are not plain identity text: SSH private key files, `SOPS_AGE_KEY_CMD` and
+//! `SOPS_AGE_SSH_PRIVATE_KEY_CMD`.
 //!
 //! SSH keys (OpenSSH or PEM, ed25519 or RSA) become age SSH identities. A passphrase-protected
 //! key is reported, never prompted for.
@@ -8,9 +9,13 @@
 //! `github.com/google/shlex`: whitespace separates words, `'…'` is literal, `"…"` and bare words
 //! take `\` escapes, and a word starting with `#` begins a comment). It runs without a shell,
 //! with stdin closed, stderr passed through to the user, the process environment plus
-//! `SOPS_AGE_RECIPIENT=<recipient>`, and its stdout is parsed as identity text.
+//! `SOPS_AGE_RECIPIENT=<recipient>`. The stdout of `SOPS_AGE_KEY_CMD` is parsed as identity text;
+//! that of `SOPS_AGE_SSH_PRIVATE_KEY_CMD` (sops 3.12+) as one SSH private key, which must not
+//! be passphrase-protected.
 
-use super::env::{IdentityEnv, KEY_FILE_VAR, KEY_VAR, RECIPIENT_VAR, SSH_KEY_FILE_VAR};
+use super::env::{
+    IdentityEnv, KEY_FILE_VAR, KEY_VAR, RECIPIENT_VAR, SSH_KEY_CMD_VAR, SSH_KEY_FILE_VAR,
+};
 use super::identities::{
     parse_identity_text, read_file, read_identity_file, Found, IdentitySet, SourceState,
 };
@@ -18,9 +23,18 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
-/// Loads every source except `SOPS_AGE_KEY_CMD`, in sops' order. Returns the set and the
-/// index at which the command's status belongs.
-pub(crate) fn load_fixed_sources(env: &IdentityEnv) -> (IdentitySet, usize) {
+/// Where the statuses of the per-recipient commands belong among the fixed sources' statuses.
+#[derive(Clone, Copy)]
+pub(crate) struct Slots {
+    /// The index of `SOPS_AGE_SSH_PRIVATE_KEY_CMD`'s statuses (after the SSH key file).
+    pub(crate) ssh_cmd: usize,
+    /// The index of `SOPS_AGE_KEY_CMD`'s statuses (before the default keys file).
+    pub(crate) key_cmd: usize,
+}
+
+/// Loads every source except the two commands, in sops' order. Returns the set and where the
+/// commands' statuses belong.
+pub(crate) fn load_fixed_sources(env: &IdentityEnv) -> (IdentitySet, Slots) {
     let mut set = IdentitySet::default();
     match env.var(SSH_KEY_FILE_VAR) {
         Some(path) => set.add(
@@ -29,6 +43,7 @@ pub(crate) fn load_fixed_sources(env: &IdentityEnv) -> (IdentitySet, usize) {
         ),
         None => set.add(SSH_KEY_FILE_VAR.to_owned(), Err(SourceState::NotSet)),
     }
+    let ssh_cmd = set.statuses.len();
     for name in ["id_ed25519", "id_rsa"] {
         match env.home() {
             Some(home) => {
@@ -58,7 +73,7 @@ pub(crate) fn load_fixed_sources(env: &IdentityEnv) -> (IdentitySet, usize) {
         ),
         None => set.add(KEY_FILE_VAR.to_owned(), Err(SourceState::NotSet)),
     }
-    let cmd_slot = set.statuses.len();
+    let key_cmd = set.statuses.len();
     match env.default_keys_file() {
         Ok(path) => set.add(path.display().to_string(), read_identity_file(&path)),
         Err(why) => set.add(
@@ -66,15 +81,20 @@ pub(crate) fn load_fixed_sources(env: &IdentityEnv) -> (IdentitySet, usize) {
             Err(SourceState::Failed(format!("cannot locate it: {why}"))),
         ),
     }
-    (set, cmd_slot)
+    (set, Slots { ssh_cmd, key_cmd })
 }
 
-/// Reads an SSH private key (OpenSSH or PEM) as an age identity.
+/// Reads an SSH private key file (OpenSSH or PEM) as an age identity.
 pub(crate) fn read_ssh_key_file(path: &Path) -> Result<Vec<Found>, SourceState> {
-    use age::ssh::{Identity, UnsupportedKey};
     let bytes = read_file(path)?;
+    ssh_identity(&bytes, path.display().to_string())
+}
+
+/// Parses an SSH private key (OpenSSH or PEM) named `name` as an age identity.
+fn ssh_identity(bytes: &[u8], name: String) -> Result<Vec<Found>, SourceState> {
+    use age::ssh::{Identity, UnsupportedKey};
     let fail = |m: String| SourceState::Failed(m);
-    let identity = Identity::from_buffer(&bytes[..], Some(path.display().to_string()))
+    let identity = Identity::from_buffer(bytes, Some(name))
         .map_err(|e| fail(format!("not a usable SSH private key ({e})")))?;
     let public = age::ssh::Recipient::try_from(identity.clone())
         .map(|r| r.to_string())
@@ -163,6 +183,29 @@ pub(crate) fn split_shell_words(line: &str) -> Result<Vec<String>, String> {
 
 /// Runs `command` for `recipient` and parses its stdout as identity text.
 pub(crate) fn run_key_command(command: &str, recipient: &str) -> Result<Vec<Found>, SourceState> {
+    let stdout = run_command(command, recipient)?;
+    let text = std::str::from_utf8(&stdout)
+        .map_err(|_| SourceState::Failed("the command's output is not UTF-8 text".to_owned()))?;
+    parse_identity_text(text)
+        .map_err(|e| SourceState::Failed(format!("in the command's output, {e}")))
+}
+
+/// Runs `command` (`SOPS_AGE_SSH_PRIVATE_KEY_CMD`) for `recipient` and parses its stdout as
+/// one SSH private key. Nothing of the key appears in a status.
+pub(crate) fn run_ssh_key_command(
+    command: &str,
+    recipient: &str,
+) -> Result<Vec<Found>, SourceState> {
+    let stdout = run_command(command, recipient)?;
+    ssh_identity(&stdout, format!("the output of {SSH_KEY_CMD_VAR}")).map_err(|state| match state {
+        SourceState::Failed(m) => SourceState::Failed(format!("in the command's output, {m}")),
+        other => other,
+    })
+}
+
+/// Runs `command` (split shell-style, no shell) with `SOPS_AGE_RECIPIENT=recipient`, stdin
+/// closed and stderr passed through; returns its stdout when it succeeds.
+fn run_command(command: &str, recipient: &str) -> Result<Zeroizing<Vec<u8>>, SourceState> {
     let fail = |m: String| SourceState::Failed(m);
     let words = split_shell_words(command)
         .map_err(|e| fail(format!("cannot split the command line: {e}")))?;
@@ -183,9 +226,7 @@ pub(crate) fn run_key_command(command: &str, recipient: &str) -> Result<Vec<Foun
             output.status
         )));
     }
-    let text = std::str::from_utf8(&stdout)
-        .map_err(|_| fail("the command's output is not UTF-8 text".to_owned()))?;
-    parse_identity_text(text).map_err(|e| fail(format!("in the command's output, {e}")))
+    Ok(stdout)
 }
 
 #[cfg(test)]

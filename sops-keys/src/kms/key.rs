@@ -38,7 +38,7 @@ impl KmsKey {
         }
     }
 
-    /// A key from one element of a `--kms` list: spaces removed, `…+arn:aws:iam::…` split into
+    /// A key from one element of a `--kms` list: spaces removed, `…+arn:…` split into
     /// ARN and role (see [`split_arn_role`]).
     pub fn from_arn_string(
         item: &str,
@@ -164,11 +164,11 @@ fn context_from_mapping(map: &Mapping, arn: &str) -> Result<BTreeMap<String, Str
 }
 
 /// Splits one element of a KMS key list into the key ARN and the role ARN (empty when there is
-/// none), after removing every space. The split is at the first `+arn:aws:iam::` that is not at
-/// the start, as in sops 3.11.
+/// none), after removing every space. The split is at the first `+arn:` that is not at the start,
+/// as in sops 3.12+, so a role of any AWS partition (`aws-cn`, `aws-us-gov`, …) is recognised.
 pub fn split_arn_role(item: &str) -> (String, String) {
     let item: String = item.chars().filter(|c| *c != ' ').collect();
-    match item.find("+arn:aws:iam::") {
+    match item.find("+arn:") {
         Some(index) if index > 0 => (item[..index].to_owned(), item[index + 1..].to_owned()),
         _ => (item, String::new()),
     }

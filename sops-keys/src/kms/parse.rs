@@ -26,8 +26,8 @@ pub const ROLE_SESSION_NAME_LIMIT: usize = 64;
 /// into metadata entry templates, each with `arn`, `role` (when given), `context` (when
 /// `context` is not empty) and `aws_profile`.
 ///
-/// Like sops 3.11, every space is removed first and an element is split at its first
-/// `+arn:aws:iam::` into the key ARN and the role ARN. An empty list gives no entries; an empty
+/// Like sops 3.12+, every space is removed first and an element is split at its first `+arn:`
+/// (of any AWS partition) into the key ARN and the role ARN. An empty list gives no entries; an empty
 /// element gives an entry with an empty ARN, which fails when it is used, as in sops.
 pub fn parse_arn_list(
     list: &str,

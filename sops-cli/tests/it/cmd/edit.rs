@@ -20,7 +20,8 @@
 //! * Only the edited value gets a new IV/ciphertext: the diff of the encrypted file is that
 //!   value's line plus `lastmodified` and `mac` (sops stashes the IVs of unchanged values).
 //! * SIGTERM while the editor is open: sops dies at once and **leaves the plaintext temporary
-//!   file behind** in `$TMPDIR`. sops-rs deliberately removes it before exiting (exit 143).
+//!   file behind** in `$TMPDIR`. sops-rs removes it and ends as sops 3.12.2+ does (#2104):
+//!   "User canceled operation", exit 1.
 
 use crate::support;
 
@@ -479,7 +480,12 @@ fn sigterm_while_the_editor_is_open_leaves_no_plaintext() {
                 );
             }
             Tool::SopsRs => {
-                assert_eq!(out.code, Some(143), "{}", out.describe());
+                assert_eq!(out.code, Some(1), "{}", out.describe());
+                assert!(
+                    out.stderr_text().contains("User canceled operation"),
+                    "{}",
+                    out.describe()
+                );
                 assert!(
                     left.is_empty(),
                     "files left in TMPDIR after SIGTERM: {left:?}"

@@ -17,16 +17,31 @@ use crate::tree::{MapItem, Mapping, Node, Scalar, Tree};
 mod emit;
 mod parse;
 
+use parse::{Numbers, Trailing};
+
 /// The JSON store.
 #[derive(Clone, Copy, Debug)]
 pub struct JsonStore {
     indent: i32,
+    numbers: Numbers,
 }
 
 impl JsonStore {
     /// A JSON store with `indent`: -1 a tab (sops's default), 0 newlines only, n spaces.
     pub fn new(indent: i32) -> Self {
-        JsonStore { indent }
+        JsonStore {
+            indent,
+            numbers: Numbers::Floats,
+        }
+    }
+
+    /// The same store reading an integer literal of a plain file as an int, as sops 3.13.2
+    /// does (for a file that came in sops 3.13's layout, so that its integers stay `type:int`).
+    pub fn with_integers(self) -> Self {
+        JsonStore {
+            numbers: Numbers::Integers,
+            ..self
+        }
     }
 
     fn writer_for(&self, mapping: &Mapping) -> Result<emit::Writer, Error> {
@@ -52,14 +67,28 @@ fn first_branch(tree: &Tree) -> &Mapping {
 }
 
 impl Store for JsonStore {
+    /// Anything after the top-level object is ignored, as sops's token decoder never reads it.
     fn load_plain(&self, input: &[u8]) -> Result<Tree, Error> {
         Ok(Tree {
-            branches: vec![parse::parse_document(input)?],
+            branches: vec![parse::parse_document(
+                input,
+                Trailing::Ignored,
+                self.numbers,
+            )?],
         })
     }
 
+    /// Only whitespace may follow the top-level object: sops 3.11/3.12 also decode an encrypted
+    /// file with `json.Unmarshal`, which refuses more (`invalid character 'x' after top-level
+    /// value`, exit 1).
     fn load_encrypted(&self, input: &[u8]) -> Result<(Tree, Mapping), Error> {
-        let mut tree = self.load_plain(input)?;
+        let mut tree = Tree {
+            branches: vec![parse::parse_document(
+                input,
+                Trailing::Refused,
+                Numbers::Floats,
+            )?],
+        };
         let metadata = super::split_metadata(&mut tree)?;
         Ok((tree, metadata))
     }

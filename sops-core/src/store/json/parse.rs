@@ -27,14 +27,40 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     scratch: Vec<u8>,
+    integers: bool,
+}
+
+/// How numbers are typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Numbers {
+    /// Every number is a float64, as sops 3.11/3.12 read JSON.
+    Floats,
+    /// An integer literal that fits an int64 is an int (`-0` too), as sops 3.13.2 reads JSON
+    /// (`json.Number.Int64()`); a fraction or an exponent keeps a float.
+    Integers,
+}
+
+/// What follows the top-level object's closing `}`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Trailing {
+    /// Not read at all, as sops's token decoder does for a plain file (`{"a":1} x` encrypts
+    /// `{"a":1}`).
+    Ignored,
+    /// Only whitespace may follow, as `json.Unmarshal` wants for an encrypted file.
+    Refused,
 }
 
 /// Parses a JSON document whose top level must be an object.
-pub(super) fn parse_document(input: &[u8]) -> Result<Mapping, Error> {
+pub(super) fn parse_document(
+    input: &[u8],
+    trailing: Trailing,
+    numbers: Numbers,
+) -> Result<Mapping, Error> {
     let mut p = Parser {
         bytes: input,
         pos: 0,
         scratch: Vec::new(),
+        integers: numbers == Numbers::Integers,
     };
     p.skip_ws();
     match p.peek() {
@@ -90,6 +116,9 @@ pub(super) fn parse_document(input: &[u8]) -> Result<Mapping, Error> {
         if closing {
             p.pos += 1;
             if let Some(mapping) = close_frame(&mut stack) {
+                if trailing == Trailing::Ignored {
+                    return Ok(mapping);
+                }
                 p.skip_ws();
                 if p.pos < p.bytes.len() {
                     return Err(p
@@ -204,9 +233,11 @@ impl Parser<'_> {
         self.pos - start
     }
 
-    /// A number in strict JSON syntax, read as float64 like sops 3.11.
+    /// A number in strict JSON syntax, read as float64 like sops 3.11 (or, with
+    /// [`Numbers::Integers`], an integer literal as an int).
     fn number(&mut self) -> Result<Node, Error> {
         let start = self.pos;
+        let mut integral = true;
         if self.peek() == Some(b'-') {
             self.pos += 1;
         }
@@ -218,12 +249,14 @@ impl Parser<'_> {
             _ => return Err(self.unexpected("a digit in a number")),
         }
         if self.peek() == Some(b'.') {
+            integral = false;
             self.pos += 1;
             if self.digits() == 0 {
                 return Err(self.unexpected("a digit after the decimal point"));
             }
         }
         if let Some(b'e' | b'E') = self.peek() {
+            integral = false;
             self.pos += 1;
             if let Some(b'+' | b'-') = self.peek() {
                 self.pos += 1;
@@ -234,6 +267,11 @@ impl Parser<'_> {
         }
         // The slice is ASCII by construction.
         let text = std::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or("");
+        if self.integers && integral {
+            if let Ok(i) = text.parse::<i64>() {
+                return Ok(Node::Scalar(Scalar::Int(i)));
+            }
+        }
         match text.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(Node::Scalar(Scalar::Float(f))),
             _ => {

@@ -22,13 +22,21 @@ use emit::{estimated_size, YamlWriter};
 /// The YAML store.
 pub struct YamlStore {
     indent: usize,
+    /// A negative indentation was asked for: writing fails, as in sops.
+    negative: bool,
 }
 
 impl YamlStore {
-    /// A YAML store writing with `indent` spaces (sops's default is 4).
+    /// A YAML store writing with `indent` spaces: 0 is sops's default, 4; go-yaml's emitter
+    /// writes 2 for any other value outside 2..=9, and so does this store.
     pub fn new(indent: usize) -> Self {
         YamlStore {
-            indent: if indent == 0 { 4 } else { indent },
+            indent: match indent {
+                0 => 4,
+                2..=9 => indent,
+                _ => 2,
+            },
+            negative: false,
         }
     }
 
@@ -69,6 +77,29 @@ impl YamlStore {
     }
 
     /// Writes every branch as a document, with `metadata` as the last key of each.
+    /// A store that reads as usual but refuses to write, as sops does when the YAML indentation
+    /// (`--indent`, `stores.yaml.indent`) is negative: "YAML Negative indentation not accepted",
+    /// exit 4.
+    pub fn with_negative_indent() -> Self {
+        YamlStore {
+            negative: true,
+            ..YamlStore::new(0)
+        }
+    }
+
+    fn check_indent(&self) -> Result<(), Error> {
+        if self.negative {
+            return Err(Error::new(
+                ErrorKind::EmitFailed,
+                "YAML Negative indentation not accepted",
+            )
+            .with_hint(
+                "give --indent (or stores.yaml.indent) 0 for the default, or a number of spaces",
+            ));
+        }
+        Ok(())
+    }
+
     fn emit(&self, branches: &[Mapping], metadata: Option<&Mapping>) -> Vec<u8> {
         let capacity = branches
             .iter()
@@ -213,15 +244,18 @@ impl Store for YamlStore {
     }
 
     fn emit_plain(&self, tree: &Tree) -> Result<Vec<u8>, Error> {
+        self.check_indent()?;
         Ok(self.emit(&tree.branches, None))
     }
 
     fn emit_encrypted(&self, tree: &Tree, metadata: &Metadata) -> Result<Vec<u8>, Error> {
+        self.check_indent()?;
         let meta = metadata.to_mapping(EmptyListStyle::EmptySequence);
         Ok(self.emit(&tree.branches, Some(&meta)))
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>, Error> {
+        self.check_indent()?;
         let mut writer = YamlWriter::new(self.indent, 256);
         writer.value_document(value);
         Ok(writer.finish())

@@ -59,6 +59,7 @@ fn rich_metadata() -> Metadata {
         partial: Some(PartialRule::EncryptedRegex("^(a|b);#".into())),
         mac_only_encrypted: true,
         version: Some("3.11.0".into()),
+        layout: Default::default(),
     }
 }
 

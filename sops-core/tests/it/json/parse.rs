@@ -50,8 +50,6 @@ fn rejected_inputs_exit_2_with_a_position() {
         (b"{\"a\":\"abc", "unterminated"),
         (b"{\"a\":[1 2]}", "',' or ']'"),
         (b"{\n  \"a\": 1,\n  \"b\": ?\n}", "line 3, column 8"),
-        (b"{\"a\":1} x", "after the top-level object"),
-        (b"{\"a\":1}{\"b\":2}", "after the top-level object"),
     ];
     for (input, needle) in cases {
         let err = load(input)
@@ -70,6 +68,29 @@ fn rejected_inputs_exit_2_with_a_position() {
     assert!(bom.hint().unwrap_or("").contains("byte order mark"));
     let top = fails(load(b"[1]"));
     assert!(top.hint().unwrap_or("").contains("{\"data\""));
+}
+
+#[test]
+fn data_after_the_object_is_ignored_in_plain_files_and_refused_in_encrypted_ones() {
+    // sops's token decoder stops at the closing brace of a plain file; an encrypted file also
+    // goes through `json.Unmarshal`, which refuses the rest (the reference exits 1 on decrypt).
+    for input in [
+        &b"{\"a\":1} x"[..],
+        b"{\"a\":1}{\"b\":2}",
+        b"{\"a\":1}}\n[",
+        b"{\"a\":1}\x01",
+    ] {
+        let m = load(input).unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(input)));
+        assert_eq!(m.pairs().map(|(k, _)| k).collect::<Vec<_>>(), ["a"]);
+        let err = fails(JsonStore::new(-1).load_encrypted(input));
+        assert!(
+            err.message().contains("after the top-level object"),
+            "{err}"
+        );
+    }
+    if let Err(e) = JsonStore::new(-1).load_encrypted(b"{\"sops\":{}} \n\t\r\n") {
+        assert!(!e.message().contains("after the top-level"), "{e}");
+    }
 }
 
 #[test]
@@ -239,5 +260,38 @@ fn mutated_inputs_never_panic_and_round_trip() {
     assert!(
         accepted > 100 && rejected > 100,
         "{accepted} accepted, {rejected} rejected"
+    );
+}
+
+#[test]
+fn integers_are_ints_in_the_sops_3_13_mode() {
+    // sops 3.13.2 (#2222): `json.Number.Int64()` decides; fractions and exponents stay floats.
+    let m = JsonStore::new(-1)
+        .with_integers()
+        .load_plain(
+            br#"{"a": 8080, "b": 1.0, "c": 1e3, "d": -0, "e": 9223372036854775808, "f": [-7]}"#,
+        )
+        .map(|mut t| t.branches.remove(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let kind = |k: &str| m.get(k).map(Node::kind_name).unwrap_or("none");
+    assert!(matches!(m.get("a"), Some(Node::Scalar(Scalar::Int(8080)))));
+    assert_eq!(kind("b"), "float");
+    assert_eq!(kind("c"), "float");
+    assert!(matches!(m.get("d"), Some(Node::Scalar(Scalar::Int(0)))));
+    assert_eq!(kind("e"), "float");
+    let Some(Node::Sequence(seq)) = m.get("f") else {
+        panic!("not a sequence")
+    };
+    assert!(matches!(
+        seq.items[0],
+        SeqItem::Value(Node::Scalar(Scalar::Int(-7)))
+    ));
+    // The default stays sops 3.11's: every number a float.
+    assert_eq!(
+        load(br#"{"a": 8080}"#)
+            .unwrap()
+            .get("a")
+            .map(Node::kind_name),
+        Some("float")
     );
 }

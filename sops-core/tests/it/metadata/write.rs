@@ -115,6 +115,7 @@ fn single_group_field_order_of_3_11() {
         partial: Some(PartialRule::UnencryptedCommentRegex("^keep".into())),
         mac_only_encrypted: true,
         version: None,
+        layout: Default::default(),
     };
     let out = m.to_mapping(EmptyListStyle::EmptySequence);
     assert_eq!(

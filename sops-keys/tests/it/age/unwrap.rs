@@ -168,7 +168,7 @@ fn wrong_identity_gives_none_and_a_report() {
         assert!(message.contains(&needle), "missing {needle:?} in:\n{message}");
     }
     assert!(!message.contains("AGE-SECRET-KEY"), "{message}");
-    assert_eq!(source.describe_sources().len(), 7);
+    assert_eq!(source.describe_sources().len(), 8);
 }
 
 #[test]

@@ -56,9 +56,21 @@ fn arn_list_edge_cases_follow_sops() {
     assert_eq!(entries[1].field("arn"), Some(""));
     assert_eq!(names(&entries[0]), ["arn", "aws_profile"]);
     assert_eq!(entries[0].field("aws_profile"), Some(""));
-    // The role separator must not be at the start, and only `+arn:aws:iam::` splits.
+    // The role separator must not be at the start; `+arn:` of any partition splits (sops
+    // 3.12+, getsops/sops#2042), a `+` elsewhere does not.
     assert_eq!(split_arn_role(&format!("+{ROLE}")).1, "");
-    assert_eq!(split_arn_role("a+arn:aws-cn:iam::1:role/x").1, "");
+    assert_eq!(
+        split_arn_role("a+arn:aws-cn:iam::1:role/x"),
+        ("a".to_owned(), "arn:aws-cn:iam::1:role/x".to_owned())
+    );
+    assert_eq!(
+        split_arn_role("arn:aws-us-gov:kms:us-gov-west-1:1:key/k + arn:aws-us-gov:iam::1:role/r"),
+        (
+            "arn:aws-us-gov:kms:us-gov-west-1:1:key/k".to_owned(),
+            "arn:aws-us-gov:iam::1:role/r".to_owned()
+        )
+    );
+    assert_eq!(split_arn_role("k+role").1, "");
     assert_eq!(
         split_arn_role(&format!("{KEY}+{ROLE}+{ROLE}")),
         (KEY.to_owned(), format!("{ROLE}+{ROLE}"))

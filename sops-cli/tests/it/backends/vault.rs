@@ -226,7 +226,8 @@ fn rotate_and_groups_add_and_remove_vault_keys() {
     let out = run(&sandbox, Tool::Sops, &["decrypt", f]);
     assert_eq!(out.code, Some(128), "{}", out.describe());
 
-    // groups add --hc-vault-transit with threshold 1: the new group alone opens the file.
+    // groups add --hc-vault-transit: a second group (threshold 2), so the file needs the
+    // Vault key and age; each alone is refused by both tools.
     run_with(
         &sandbox,
         Tool::SopsRs,
@@ -238,15 +239,24 @@ fn rotate_and_groups_add_and_remove_vault_keys() {
             f,
             "--hc-vault-transit",
             &uri,
-            "--shamir-secret-sharing-threshold",
-            "1",
         ],
         &token,
         alice.clone(),
     )
     .expect_success();
-    decrypts_to_plain(&sandbox, Tool::Sops, &file);
-    decrypts_to_plain(&sandbox, Tool::SopsRs, &file);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("shamir_threshold: 2") && text.contains("key_name: rotate"),
+        "{text}"
+    );
+    for tool in BOTH {
+        let out = run_with(&sandbox, tool, &["decrypt", f], &token, alice.clone()).expect_success();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), PLAIN);
+        let out = run(&sandbox, tool, &["decrypt", f]);
+        assert_eq!(out.code, Some(128), "{}", out.describe());
+        let out = run_with(&sandbox, tool, &["decrypt", f], &[], alice.clone());
+        assert_eq!(out.code, Some(128), "{}", out.describe());
+    }
 }
 
 #[test]

@@ -437,3 +437,41 @@ fn https_is_trusted_through_vault_cacert() {
         assert_eq!(out.code, Some(128), "{}", out.describe());
     }
 }
+
+#[test]
+fn the_helm_path_opens_vault_keyed_values_and_resolves_ref_vault() {
+    let sandbox = Sandbox::new();
+    let vault = VaultServer::builder().token(TOKEN).kv_v2("secret").start();
+    vault.put_kv("secret", "app", serde_json::json!({"password": "from-kv"}));
+    let uri = vault.key_uri("transit", "helm");
+    sandbox.write(
+        "values.yaml",
+        "db:\n    password: ref+vault://secret/app#/password\n    user: admin\n",
+    );
+    // The reference encrypts the values file through the server's transit engine.
+    let out = run(
+        &sandbox,
+        Tool::Sops,
+        &["encrypt", "--hc-vault-transit", &uri, "values.yaml"],
+    )
+    .expect_success();
+    sandbox.write("values.enc.yaml", &out.stdout);
+    let env = [("VAULT_TOKEN", TOKEN), ("VAULT_ADDR", vault.address())];
+    let out = run_with(
+        &sandbox,
+        Tool::SopsRs,
+        &["helm", "--backend", "vals", "decrypt", "values.enc.yaml"],
+        &env,
+        Identity::None,
+    )
+    .expect_success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "db:\n    password: from-kv\n    user: admin\n"
+    );
+    let paths: Vec<String> = vault.recorded().into_iter().map(|r| r.path).collect();
+    assert!(
+        paths.contains(&"/v1/secret/data/app".to_owned()),
+        "{paths:?}"
+    );
+}

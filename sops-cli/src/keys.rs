@@ -12,6 +12,7 @@ use sops_keys::age::{parse_recipients, AgeKeySource};
 use sops_keys::kms::parse::{parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
 use sops_keys::kms::KmsKeySource;
 use sops_keys::pgp::PgpKeySource;
+use sops_keys::vault::VaultKeySource;
 use std::path::Path;
 
 /// Every backend this build of sops-rs can use, configured from the environment; each logs
@@ -20,6 +21,7 @@ pub(crate) struct KeySources {
     pub(crate) age: Logged<AgeKeySource>,
     pub(crate) kms: Logged<KmsKeySource>,
     pub(crate) pgp: Logged<PgpKeySource>,
+    pub(crate) vault: Logged<VaultKeySource>,
 }
 
 impl KeySources {
@@ -28,6 +30,7 @@ impl KeySources {
             age: Logged::new(age),
             kms: Logged::new(kms),
             pgp: Logged::new(pgp),
+            vault: Logged::new(VaultKeySource::from_env()),
         }
     }
 
@@ -47,7 +50,7 @@ impl KeySources {
     }
 
     pub(crate) fn as_list(&self) -> Vec<&dyn sops_core::KeySource> {
-        vec![&self.age, &self.pgp, &self.kms]
+        vec![&self.age, &self.pgp, &self.kms, &self.vault]
     }
 
     /// Adds to a "could not retrieve the data key" error the places each backend looked.
@@ -142,9 +145,10 @@ pub(crate) fn kms_entries(
     Ok(kms_list(list, &context, profile))
 }
 
-/// Entries of a key type sops-rs cannot encrypt to yet (GCP KMS, Azure Key Vault, Vault
-/// transit, HuaweiCloud KMS) from a comma-separated flag value: they are accepted, and wrapping
-/// the data key for them fails with a message that names the type.
+/// Entries of a key type named by one field from a comma-separated flag value. For the types
+/// sops-rs cannot encrypt to yet (GCP KMS, Azure Key Vault, HuaweiCloud KMS) wrapping the data
+/// key fails with a message that names the type; a Vault transit entry holds the key URI in
+/// `vault_address` until the Vault backend wraps it (and refuses a malformed URI then).
 pub(crate) fn unsupported_entries(key_type: &str, list: &str) -> Vec<KeyEntry> {
     let field = match key_type {
         "gcp_kms" => "resource_id",

@@ -88,7 +88,14 @@ fn describe(entry: &KeyEntry) -> (&'static str, Option<(&'static str, String)>, 
         "kms" => ("AWSKMS", Some(("arn", field("arn"))), true),
         "gcp_kms" => ("GCPKMS", Some(("resourceID", field("resource_id"))), true),
         "azure_kv" => ("AZKV", Some(("version", field("version"))), true),
-        "hc_vault" => ("VAULT", Some(("Path", field("vault_address"))), true),
+        "hc_vault" => (
+            "VAULT_TRANSIT",
+            Some((
+                "Path",
+                sops_keys::vault::entry_uri(entry).unwrap_or_default(),
+            )),
+            true,
+        ),
         _ => ("SOPS", None, false),
     }
 }

@@ -30,7 +30,8 @@ pub enum ErrorKind {
     InvalidTreePath,
     /// The file has no document (exit 92).
     NoDocuments,
-    /// No master key was given for encryption (exit 111).
+    /// No master key was given for encryption, or one could not wrap the data key (exit 1, as
+    /// sops's "Could not generate data key"; sops defines 111 but never exits with it).
     NoEncryptionKey,
     /// No master key could unwrap the data key (exit 128).
     DataKeyUnavailable,
@@ -52,7 +53,7 @@ impl ErrorKind {
             ErrorKind::MacMismatch => 51,
             ErrorKind::InvalidTreePath => 91,
             ErrorKind::NoDocuments => 92,
-            ErrorKind::NoEncryptionKey => 111,
+            ErrorKind::NoEncryptionKey => 1,
             ErrorKind::DataKeyUnavailable => 128,
             ErrorKind::AlreadyEncrypted => 203,
         }

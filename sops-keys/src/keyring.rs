@@ -20,7 +20,8 @@ pub trait KeyringFromEnv {
     /// Every key source of every enabled backend, in sops's order of use: age (the identities
     /// of `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, the SSH keys and
     /// `~/.config/sops/age/keys.txt`), then with the `pgp` feature OpenPGP (key files, legacy
-    /// keyrings, `gpg`), then with the `kms` feature AWS KMS (the SDK's credential chain).
+    /// keyrings, `gpg`), then with the `kms` feature AWS KMS (the SDK's credential chain), then
+    /// with the `vault` feature Vault transit (`VAULT_TOKEN`, else `~/.vault-token`).
     ///
     /// Nothing is read or asked until a key entry needs it, so this never fails: a backend
     /// without usable keys reports what it looked for when a file cannot be opened.
@@ -35,6 +36,8 @@ impl KeyringFromEnv for Keyring {
         keyring.push(Box::new(crate::pgp::PgpKeySource::from_env()));
         #[cfg(feature = "kms")]
         keyring.push(Box::new(crate::kms::KmsKeySource::new()));
+        #[cfg(feature = "vault")]
+        keyring.push(Box::new(crate::vault::VaultKeySource::from_env()));
         keyring
     }
 }

@@ -12,6 +12,7 @@
 //! | [`age`] | always | `age::AgeKeySource` | `age::IdentityEnv` | `age`: `recipient`, `enc` |
 //! | [`pgp`] | `pgp` | `pgp::PgpKeySource` | `pgp::PgpConfig` | `pgp`: `created_at`, `enc`, `fp` |
 //! | [`kms`] | `kms` | `kms::KmsKeySource` | `kms::KmsOptions` | `kms`: `arn`, `role`, `context`, `created_at`, `enc`, `aws_profile` |
+//! | [`vault`] | `vault` | `vault::VaultKeySource` | `vault::VaultSettings` | `hc_vault`: `vault_address`, `engine_path`, `key_name`, `created_at`, `enc` |
 //!
 //! * **age** wraps for `age1…`, `ssh-ed25519` and `ssh-rsa` recipients as an ASCII-armored age
 //!   file, and unwraps with identities from `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`,
@@ -23,6 +24,8 @@
 //! * **AWS KMS** (feature `kms`) wraps with KMS `Encrypt`, assuming a role first if the entry
 //!   names one; [`kms::parse`] reads `--kms`/`SOPS_KMS_ARN` lists and `--encryption-context` as
 //!   sops does.
+//! * **Vault transit** (feature `vault`) wraps with `POST /v1/<engine>/encrypt/<key>` of
+//!   HashiCorp Vault or OpenBao, with `VAULT_TOKEN` (else `~/.vault-token`), as sops does.
 //!
 //! The `aws` feature (turned on by `kms`) adds [`aws`], the AWS SDK glue (HTTP client, SDK
 //! configuration, blocking calls, error text) that the KMS backend shares with other AWS
@@ -88,6 +91,8 @@
     not(feature = "kms"),
     doc = "\n[`kms`]: crate#backends\n[`kms::parse`]: crate#backends"
 )]
+#![cfg_attr(feature = "vault", doc = "\n[`vault`]: crate::vault")]
+#![cfg_attr(not(feature = "vault"), doc = "\n[`vault`]: crate#backends")]
 #![cfg_attr(feature = "aws", doc = "\n[`aws`]: crate::aws")]
 #![cfg_attr(not(feature = "aws"), doc = "\n[`aws`]: crate#backends")]
 #![forbid(unsafe_code)]
@@ -101,6 +106,8 @@ mod keyring;
 pub mod kms;
 #[cfg(feature = "pgp")]
 pub mod pgp;
+#[cfg(feature = "vault")]
+pub mod vault;
 
 pub use keyring::KeyringFromEnv;
 

@@ -16,7 +16,8 @@
 //! without `ref+` anywhere is returned unchanged, byte for byte.
 //!
 //! Schemes: `sops`, `file`, `envsubst`, `echo` (`local`), and with the cargo feature `aws`
-//! `awssecrets` and `awsssm` (`aws`). `SOPS_RS_REF_SCHEMES` (a comma list, or `none`) narrows
+//! `awssecrets` and `awsssm` (`aws`), and with the feature `vault` `vault` (HashiCorp Vault KV
+//! v1 and v2, through the Vault backend's client of sops-keys). `SOPS_RS_REF_SCHEMES` (a comma list, or `none`) narrows
 //! which may be used. Unset or empty, it allows them all, except under Argo CD
 //! (`ARGOCD_APP_NAME` set, [`ARGOCD_ENV`]) or when a path switch is false
 //! ([`PathPolicy::is_strict`]): then it allows none.
@@ -72,6 +73,8 @@ mod error;
 mod keys;
 mod local;
 mod parse;
+#[cfg(feature = "vault")]
+mod vault;
 
 pub use confine::{
     check_key_location, PathError, PathErrorKind, PathPolicy, Target, ALLOW_ABSOLUTE_PATH_ENV,
@@ -82,12 +85,20 @@ pub use error::RefError;
 pub use keys::SopsKeys;
 pub use parse::MAX_NESTING;
 
-/// Every scheme this build resolves (`awssecrets` and `awsssm` with the feature `aws`).
-#[cfg(feature = "aws")]
-pub const SCHEMES: &[&str] = &["sops", "file", "envsubst", "echo", "awssecrets", "awsssm"];
-/// Every scheme this build resolves (`awssecrets` and `awsssm` with the feature `aws`).
-#[cfg(not(feature = "aws"))]
-pub const SCHEMES: &[&str] = &["sops", "file", "envsubst", "echo"];
+/// Every scheme this build resolves (`awssecrets` and `awsssm` with the feature `aws`, `vault`
+/// with the feature `vault`).
+pub const SCHEMES: &[&str] = &[
+    "sops",
+    "file",
+    "envsubst",
+    "echo",
+    #[cfg(feature = "aws")]
+    "awssecrets",
+    #[cfg(feature = "aws")]
+    "awsssm",
+    #[cfg(feature = "vault")]
+    "vault",
+];
 
 /// The environment variable that narrows the allowed schemes.
 pub const SCHEMES_ENV: &str = "SOPS_RS_REF_SCHEMES";
@@ -365,6 +376,10 @@ impl Evaluation<'_> {
             ("awsssm", false) => text(self.aws.parameter(r, env)?),
             #[cfg(feature = "aws")]
             ("awsssm", true) => Fetched::Document(self.aws.parameter_document(r, env)?),
+            #[cfg(feature = "vault")]
+            ("vault", false) => text(vault::string(r, env)?),
+            #[cfg(feature = "vault")]
+            ("vault", true) => Fetched::Document(vault::document(r, env)?),
             (other, _) => {
                 return Err(format!(
                     "no provider for scheme {other:?} (sops-rs resolves {})",
@@ -485,8 +500,8 @@ mod tests {
             allowed_schemes(Some("sops, echo"), true).unwrap(),
             ["sops", "echo"]
         );
-        assert!(allowed_schemes(Some("sops,vault"), false)
+        assert!(allowed_schemes(Some("sops,tfstate"), false)
             .unwrap_err()
-            .contains("\"vault\""));
+            .contains("\"tfstate\""));
     }
 }

@@ -247,9 +247,9 @@ fn unresolvable_references_fail_and_name_the_reference() {
             "no value found",
         ),
         (
-            "a: ref+vault://secret/x#/k\n",
-            "ref+vault://secret/x#/k",
-            "no provider for scheme \"vault\"",
+            "a: ref+tfstate://state.tfstate/x#/k\n",
+            "ref+tfstate://state.tfstate/x#/k",
+            "no provider for scheme \"tfstate\"",
         ),
         (
             "a: ref+envsubst://$NOT_SET_HERE\n",
@@ -325,9 +325,9 @@ fn the_allow_list_limits_the_schemes() {
     let none = RefEnv::new().with("SOPS_RS_REF_SCHEMES", "none");
     let message = fail(&none, "a: ref+echo://xy\n").to_string();
     assert!(message.contains("(allowed: none)"), "{message}");
-    let bad = RefEnv::new().with("SOPS_RS_REF_SCHEMES", "sops,vault");
+    let bad = RefEnv::new().with("SOPS_RS_REF_SCHEMES", "sops,tfstate");
     let message = fail(&bad, "a: ref+echo://xy\n").to_string();
-    assert!(message.contains("names \"vault\""), "{message}");
+    assert!(message.contains("names \"tfstate\""), "{message}");
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //!   requests it recorded;
 //! * [`reference`](mod@reference): the reference `sops` 3.11.0 (`$SOPS_REFERENCE_BIN` or `sops`
 //!   on `PATH`), run without its version check;
+//! * [`vault`]: a Vault test server (transit and KV, HTTP or TLS) on 127.0.0.1;
 //! * [`binary`]: the `sops-rs` binary under test (`$SOPS_RS_TEST_BIN` or Cargo's build);
 //! * [`malformed`]: the malformed inputs too big to commit, built at test time;
 //! * [`layout`]: the guard that every test file is a module of the crate's one test binary.
@@ -27,6 +28,7 @@ pub mod layout;
 pub mod malformed;
 pub mod moto;
 pub mod reference;
+pub mod vault;
 
 pub use cleartext::{cleartext_options, CleartextKey};
 pub use fixtures::{age_key_path, age_recipient, fixture, fixtures_dir, repo_root};

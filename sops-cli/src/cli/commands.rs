@@ -237,7 +237,7 @@ pub(crate) enum GroupsAction {
         /// Azure Key Vault key URLs of the new group (repeatable; sops-rs cannot use them yet).
         #[arg(long = "azure-kv")]
         azure_kv: Vec<String>,
-        /// Vault transit key URIs of the new group (repeatable; sops-rs cannot use them yet).
+        /// Vault transit key URIs of the new group (repeatable).
         #[arg(long = "hc-vault-transit")]
         hc_vault_transit: Vec<String>,
         /// New Shamir threshold.

@@ -53,7 +53,7 @@ pub(crate) struct KeyArgs {
     /// Azure Key Vault key URLs (sops-rs cannot use them yet).
     #[arg(long = "azure-kv", env = "SOPS_AZURE_KEYVAULT_URLS")]
     pub(crate) azure_kv: Option<String>,
-    /// HashiCorp Vault transit URIs (sops-rs cannot use them yet).
+    /// HashiCorp Vault transit key URIs (`https://vault:8200/v1/transit/keys/NAME`).
     #[arg(long = "hc-vault-transit", env = "SOPS_VAULT_URIS")]
     pub(crate) hc_vault_transit: Option<String>,
     /// HuaweiCloud KMS key IDs (sops-rs cannot use them yet).
@@ -160,7 +160,7 @@ pub(crate) struct KeyChangeArgs {
     /// Remove Azure Key Vault key URLs.
     #[arg(long = "rm-azure-kv")]
     pub(crate) rm_azure_kv: Option<String>,
-    /// Add HashiCorp Vault transit key URIs (sops-rs cannot encrypt to them yet).
+    /// Add HashiCorp Vault transit key URIs.
     #[arg(long = "add-hc-vault-transit")]
     pub(crate) add_hc_vault_transit: Option<String>,
     /// Remove HashiCorp Vault transit key URIs.

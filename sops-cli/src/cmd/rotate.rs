@@ -12,8 +12,12 @@ use sops_keys::age::parse_recipients;
 use std::io::BufRead;
 use std::path::Path;
 
-/// The string form sops uses to identify a key for `--rm-*` (recipient, fingerprint, ARN…).
+/// The string form sops uses to identify a key for `--rm-*` (recipient, fingerprint, ARN…,
+/// the key URI of a Vault transit key).
 fn identity(entry: &KeyEntry) -> String {
+    if let Some(uri) = sops_keys::vault::entry_uri(entry) {
+        return uri;
+    }
     entry.identity().unwrap_or_default().to_owned()
 }
 

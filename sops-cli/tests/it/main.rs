@@ -9,6 +9,7 @@
 //! malformed inputs) comes from the `sops-test-support` crate.
 
 mod age_ssh_key_cmd;
+mod backends;
 mod cli_errors;
 mod cmd;
 mod crash_safety;

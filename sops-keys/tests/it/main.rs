@@ -1,7 +1,7 @@
 //! The integration tests of `sops-keys`, in one binary (`cargo test -p sops-keys --test it`).
 //!
-//! One folder per backend. The PGP and KMS modules are compiled only with the crate's `pgp` and
-//! `kms` features (the workspace build turns them on, through `sops-cli`):
+//! One folder per backend. The PGP, KMS and Vault modules are compiled only with the crate's
+//! `pgp`, `kms` and `vault` features (the workspace build turns them on, through `sops-cli`):
 //! `cargo test -p sops-keys --all-features --test it`. The moto harness, the reference sops and
 //! the `fixtures/` paths come from the `sops-test-support` crate.
 
@@ -11,6 +11,8 @@ mod hygiene;
 mod kms;
 #[cfg(feature = "pgp")]
 mod pgp;
+#[cfg(feature = "vault")]
+mod vault;
 
 /// Every `.rs` file under `tests/` is a module of this binary: with `autotests = false` a file
 /// that no `mod` line names would never be compiled (see `sops_test_support::layout`).

@@ -97,6 +97,8 @@ pub mod age;
 #[cfg(feature = "aws")]
 pub mod aws;
 mod keyring;
+#[cfg(feature = "keyservice")]
+pub mod keyservice;
 #[cfg(feature = "kms")]
 pub mod kms;
 #[cfg(feature = "pgp")]

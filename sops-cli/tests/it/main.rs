@@ -16,6 +16,7 @@ mod fixtures_decrypt;
 mod flags_from_help;
 mod helm;
 mod interop;
+mod keyservice;
 mod large_files;
 mod malformed;
 mod precommit;

@@ -246,3 +246,88 @@ fn vault_key(address: &str, engine_path: Option<&str>, key_name: &str) -> VaultK
         key_name: key_name.to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key_type: &str, fields: &[(&str, &str)]) -> KeyEntry {
+        let mut entry = KeyEntry::new(key_type);
+        for (name, value) in fields {
+            entry.set_field(name, *value);
+        }
+        entry
+    }
+
+    #[test]
+    fn every_kind_maps_both_ways() {
+        for (key_type, layout) in LAYOUTS {
+            let fields: Vec<(&str, &str)> = layout
+                .iter()
+                .filter(|f| !matches!(**f, "enc" | "created_at" | "role" | "context"))
+                .map(|f| (*f, "x"))
+                .collect();
+            let original = entry(key_type, &fields);
+            let key = key_of_entry(&original).expect("a protocol key");
+            let back = fields_of_key(&key).expect("an entry");
+            assert_eq!(back.key_type, *key_type);
+            for (name, value) in &fields {
+                assert_eq!(back.field(name), Some(*value), "{key_type} {name}");
+            }
+        }
+        assert!(key_of_entry(&entry("future_kms", &[])).is_none());
+        assert!(fields_of_key(&Key::default()).is_err());
+    }
+
+    #[test]
+    fn whole_urls_are_split_as_sops_splits_them() {
+        let azure = entry(
+            "azure_kv",
+            &[("vault_url", "https://v.vault.azure.net/keys/k/0123")],
+        );
+        let Some(KeyType::AzureKeyvaultKey(k)) = key_of_entry(&azure).and_then(|k| k.key_type)
+        else {
+            panic!("an Azure key");
+        };
+        assert_eq!(
+            (k.vault_url.as_str(), k.name.as_str(), k.version.as_str()),
+            ("https://v.vault.azure.net", "k", "0123")
+        );
+        let vault = entry(
+            "hc_vault",
+            &[(
+                "vault_address",
+                "https://vault:8200/v1/sops/transit/keys/dev",
+            )],
+        );
+        let Some(KeyType::VaultKey(k)) = key_of_entry(&vault).and_then(|k| k.key_type) else {
+            panic!("a Vault key");
+        };
+        assert_eq!(
+            (
+                k.vault_address.as_str(),
+                k.engine_path.as_str(),
+                k.key_name.as_str()
+            ),
+            ("https://vault:8200", "sops/transit", "dev")
+        );
+    }
+
+    #[test]
+    fn wrapped_entries_have_sops_field_order() {
+        let kms = entry("kms", &[("arn", "arn:aws:kms:r:1:key/k")]);
+        let key = key_of_entry(&kms).expect("a key");
+        let wrapped = wrapped_entry(&key, &kms, "ENC", "2026-01-01T00:00:00Z");
+        let names: Vec<&str> = wrapped.fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["arn", "created_at", "enc", "aws_profile"]);
+        let pgp = entry(
+            "pgp",
+            &[("fp", "F"), ("created_at", "2020-01-01T00:00:00Z")],
+        );
+        let key = key_of_entry(&pgp).expect("a key");
+        let wrapped = wrapped_entry(&key, &pgp, "M", "2026-01-01T00:00:00Z");
+        let names: Vec<&str> = wrapped.fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["created_at", "enc", "fp"]);
+        assert_eq!(wrapped.field("created_at"), Some("2020-01-01T00:00:00Z"));
+    }
+}

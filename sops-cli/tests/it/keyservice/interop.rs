@@ -115,3 +115,17 @@ fn the_variables_name_the_service_and_stop_ends_it() {
     assert!(status.success(), "{status}: {}", service.log_text());
     assert!(!service.socket().exists(), "the socket is removed");
 }
+
+/// `--network tcp --address :PORT` listens on loopback without a warning, and serves the
+/// reference client there.
+#[test]
+fn tcp_with_an_empty_host_listens_on_loopback() {
+    let sandbox = Sandbox::new();
+    let service = Service::start_tcp(&sandbox, &alice());
+    round_trip(&sandbox, Tool::Sops, &service);
+    assert!(
+        !service.log_text().contains("warning"),
+        "{}",
+        service.log_text()
+    );
+}

@@ -21,6 +21,8 @@ pub struct Service {
     child: Child,
     socket: PathBuf,
     log: PathBuf,
+    /// The TCP port, for a service started with [`Service::start_tcp`].
+    port: Option<u16>,
 }
 
 impl Service {
@@ -39,12 +41,38 @@ impl Service {
         stdin: Option<&str>,
     ) -> Self {
         let socket = sandbox.file(&format!("{}-ks.sock", tool.name()));
+        let address = socket.display().to_string();
+        let mut listen = vec!["--network", "unix", "--address", address.as_str()];
+        listen.extend(extra);
+        Self::spawn(sandbox, tool, &listen, env, stdin, socket, None)
+    }
+
+    /// Starts `sops-rs keyservice --network tcp --address :PORT` (a free port) with `env`.
+    pub fn start_tcp(sandbox: &Sandbox, env: &[(&str, String)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let address = format!(":{port}");
+        let args = ["--network", "tcp", "--address", address.as_str()];
+        let none = sandbox.file("no-socket");
+        Self::spawn(sandbox, Tool::SopsRs, &args, env, None, none, Some(port))
+    }
+
+    fn spawn(
+        sandbox: &Sandbox,
+        tool: Tool,
+        args: &[&str],
+        env: &[(&str, String)],
+        stdin: Option<&str>,
+        socket: PathBuf,
+        port: Option<u16>,
+    ) -> Self {
         let log = sandbox.file(&format!("{}-ks.log", tool.name()));
         let mut command = Command::new(tool.program());
         command
-            .args(["keyservice", "--network", "unix", "--address"])
-            .arg(&socket)
-            .args(extra)
+            .arg("keyservice")
+            .args(args)
             .current_dir(sandbox.path())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -65,14 +93,23 @@ impl Service {
         if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
             pipe.write_all(text.as_bytes()).expect("write the answers");
         }
-        let mut service = Service { child, socket, log };
+        let mut service = Service {
+            child,
+            socket,
+            log,
+            port,
+        };
         service.wait_until_listening();
         service
     }
 
     fn wait_until_listening(&mut self) {
         let started = Instant::now();
-        while UnixStream::connect(&self.socket).is_err() {
+        let listening = |s: &Self| match s.port {
+            Some(port) => std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            None => UnixStream::connect(&s.socket).is_ok(),
+        };
+        while !listening(self) {
             if let Some(status) = self.child.try_wait().expect("wait for the service") {
                 panic!("the key service exited ({status}): {}", self.log_text());
             }
@@ -90,9 +127,12 @@ impl Service {
         &self.socket
     }
 
-    /// `unix://SOCKET`, for `--keyservice` and `SOPS_KEYSERVICE`.
+    /// `unix://SOCKET` (or `tcp://127.0.0.1:PORT`), for `--keyservice` and `SOPS_KEYSERVICE`.
     pub fn uri(&self) -> String {
-        format!("unix://{}", self.socket.display())
+        match self.port {
+            Some(port) => format!("tcp://127.0.0.1:{port}"),
+            None => format!("unix://{}", self.socket.display()),
+        }
     }
 
     /// What the service wrote on stderr so far.

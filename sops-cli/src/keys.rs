@@ -2,13 +2,14 @@
 //! partial-encryption and Shamir flags (and their environment variables) over the matching
 //! `.sops.yaml` creation rule, which `sops_core::config` finds, reads and picks.
 
-use crate::cli::{KeyArgs, KeyServiceArgs, PartialArgs};
+use crate::cli::{KeyArgs, PartialArgs};
 use crate::error::{codes, CliError};
 use crate::log::Logged;
 use sops_core::config::{find_config, key_entry, kms_entries as kms_list, Config, ConfigError};
 use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::IdentityEnv;
 use sops_keys::age::{parse_recipients, AgeKeySource};
+use sops_keys::keyservice::{sources_in_order, RemoteKeySource};
 use sops_keys::kms::parse::{parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
 use sops_keys::kms::KmsKeySource;
 use sops_keys::pgp::PgpKeySource;
@@ -22,15 +23,22 @@ pub(crate) struct KeySources {
     pub(crate) kms: Logged<KmsKeySource>,
     pub(crate) pgp: Logged<PgpKeySource>,
     pub(crate) vault: Logged<VaultKeySource>,
+    /// The key services of `--keyservice`/`SOPS_KEYSERVICE` ([`crate::services`]).
+    remote: Vec<Logged<RemoteKeySource>>,
+    /// `--enable-local-keyservice`: whether the backends above are used.
+    local: bool,
 }
 
 impl KeySources {
     pub(crate) fn new(age: AgeKeySource, kms: KmsKeySource, pgp: PgpKeySource) -> Self {
+        let services = crate::services::current();
         KeySources {
             age: Logged::new(age),
             kms: Logged::new(kms),
             pgp: Logged::new(pgp),
             vault: Logged::new(VaultKeySource::from_env()),
+            remote: services.sources().into_iter().map(Logged::new).collect(),
+            local: services.local,
         }
     }
 
@@ -49,13 +57,18 @@ impl KeySources {
         )
     }
 
+    /// The local backends (a new backend is one more element here) and the key services, in
+    /// the order they are asked ([`sources_in_order`]).
     pub(crate) fn as_list(&self) -> Vec<&dyn sops_core::KeySource> {
-        vec![&self.age, &self.pgp, &self.kms, &self.vault]
+        let local: Vec<&dyn sops_core::KeySource> =
+            vec![&self.age, &self.pgp, &self.kms, &self.vault];
+        let remote = self.remote.iter().map(|s| s as &dyn sops_core::KeySource);
+        sources_in_order(local, self.local, remote)
     }
 
     /// Adds to a "could not retrieve the data key" error the places each backend looked.
     pub(crate) fn explain(&self, error: sops_core::Error) -> CliError {
-        if error.kind() == sops_core::ErrorKind::DataKeyUnavailable {
+        if error.kind() == sops_core::ErrorKind::DataKeyUnavailable && self.local {
             let report = self.age.no_identity_error();
             return CliError::new(error.exit_code(), format!("{error}\n{report}"));
         }
@@ -86,20 +99,6 @@ fn one_per_line(value: &str) -> Option<zeroize::Zeroizing<String>> {
         out.push('\n');
     }
     changed.then_some(out)
-}
-
-/// Remote key services (`--keyservice`, `SOPS_KEYSERVICE`) are not supported yet: naming one
-/// is an error, so that nothing is silently encrypted without them.
-pub(crate) fn refuse_key_services(services: &KeyServiceArgs) -> Result<(), CliError> {
-    match services.keyservice.iter().find(|s| !s.trim().is_empty()) {
-        None => Ok(()),
-        Some(first) => Err(CliError::new(
-            codes::GENERIC,
-            format!(
-                "sops-rs cannot use key services yet (--keyservice {first}): remove --keyservice and SOPS_KEYSERVICE to use the local keys"
-            ),
-        )),
-    }
 }
 
 /// A `.sops.yaml` problem: sops exits with 1 for every kind.

@@ -15,6 +15,7 @@ mod helm;
 mod io;
 mod keys;
 mod log;
+mod services;
 mod tempdir;
 mod user;
 mod write;
@@ -62,10 +63,14 @@ fn run() -> Result<(), CliError> {
     };
     let config = args.config.as_deref();
     log::set_verbose(args.verbose);
-    if let Some(services) = args.command.as_ref().and_then(Command::key_services) {
-        keys::refuse_key_services(services)?;
+    match args.command.as_ref() {
+        Some(command) => {
+            if let Some(flags) = command.key_services() {
+                services::configure(flags);
+            }
+        }
+        None => services::configure(&args.legacy.open.services),
     }
-    keys::refuse_key_services(&args.legacy.open.services)?;
     match args.command {
         Some(Command::Decrypt(a)) => decrypt::run(&a, config),
         Some(Command::Encrypt(a)) => encrypt::run(&a, config),
@@ -83,7 +88,7 @@ fn run() -> Result<(), CliError> {
         Some(Command::Helm(a)) => helm::run(&a, config),
         Some(Command::Git(a)) => cmd::git::run(&a, config),
         Some(Command::Publish(_)) => Err(not_implemented("publish")),
-        Some(Command::Keyservice(_)) => Err(not_implemented("keyservice")),
+        Some(Command::Keyservice(a)) => cmd::keyservice::run(&a),
         Some(Command::Completion(a)) => {
             clap_complete::generate(
                 a.shell,

@@ -10,7 +10,7 @@
 //! (and then filled) behind its back while the exit runs.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// Directories to remove if the process is interrupted.
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -168,6 +168,16 @@ pub(crate) fn signals_cancel_the_edit() {
     EDITING.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
+/// What the first SIGINT, SIGTERM or SIGHUP does instead of exiting (set once, before the
+/// signal comes); a second signal exits as usual.
+static SHUTDOWN_HOOK: OnceLock<Box<dyn Fn() + Send + Sync>> = OnceLock::new();
+
+/// Makes the first termination signal call `hook` (a server's orderly shutdown) instead of
+/// exiting the process.
+pub(crate) fn on_first_signal(hook: impl Fn() + Send + Sync + 'static) {
+    let _ = SHUTDOWN_HOOK.set(Box::new(hook));
+}
+
 pub(crate) fn install_signal_cleanup() {
     #[cfg(unix)]
     {
@@ -176,7 +186,14 @@ pub(crate) fn install_signal_cleanup() {
             return;
         };
         std::thread::spawn(move || {
-            if let Some(signal) = signals.forever().next() {
+            let mut signals = signals.forever();
+            let mut next = signals.next();
+            // A long-running command (`keyservice`) shuts down on the first signal itself.
+            if let (Some(_), Some(hook)) = (next, SHUTDOWN_HOOK.get()) {
+                hook();
+                next = signals.next();
+            }
+            if let Some(signal) = next {
                 // Held until the process is gone: no temporary file or directory is created
                 // or renamed after this point.
                 let mut siblings = lock(&SIBLINGS);

@@ -31,6 +31,10 @@
 //! configuration, blocking calls, error text) that the KMS backend shares with other AWS
 //! callers such as the CLI's `ref+awssecrets://` and `ref+awsssm://` references.
 //!
+//! The `keyservice` feature adds [`keyservice`], sops's gRPC key service protocol: a client of
+//! `sops keyservice`/`sops-rs keyservice` and [`keyservice::RemoteKeySource`], which lists a
+//! remote service beside the local backends as one more key source.
+//!
 //! # Decrypting a file written by sops
 //!
 //! [`Keyring::from_env`](KeyringFromEnv::from_env) gathers every backend's key sources as sops
@@ -93,6 +97,14 @@
 )]
 #![cfg_attr(feature = "vault", doc = "\n[`vault`]: crate::vault")]
 #![cfg_attr(not(feature = "vault"), doc = "\n[`vault`]: crate#backends")]
+#![cfg_attr(
+    feature = "keyservice",
+    doc = "\n[`keyservice`]: crate::keyservice\n[`keyservice::RemoteKeySource`]: crate::keyservice::RemoteKeySource"
+)]
+#![cfg_attr(
+    not(feature = "keyservice"),
+    doc = "\n[`keyservice`]: crate#backends\n[`keyservice::RemoteKeySource`]: crate#backends"
+)]
 #![cfg_attr(feature = "aws", doc = "\n[`aws`]: crate::aws")]
 #![cfg_attr(not(feature = "aws"), doc = "\n[`aws`]: crate#backends")]
 #![forbid(unsafe_code)]
@@ -102,6 +114,8 @@ pub mod age;
 #[cfg(feature = "aws")]
 pub mod aws;
 mod keyring;
+#[cfg(feature = "keyservice")]
+pub mod keyservice;
 #[cfg(feature = "kms")]
 pub mod kms;
 #[cfg(feature = "pgp")]

@@ -282,8 +282,7 @@ pub(crate) struct PublishArgs {
     pub(crate) file: Option<PathBuf>,
 }
 
-/// sops's `keyservice` flags, accepted so that scripts get a clear error rather than a usage
-/// one.
+/// `keyservice`: sops's flags, and the caching agent's (`--cache-ttl`, `--stop`).
 #[derive(Args, Debug, Default, Clone)]
 pub(crate) struct KeyserviceServerArgs {
     /// Network to listen on: tcp or unix.
@@ -295,6 +294,14 @@ pub(crate) struct KeyserviceServerArgs {
     /// Ask before answering each request.
     #[arg(long)]
     pub(crate) prompt: bool,
+    /// Keep the data keys this service unwraps in memory for this long (Go duration, e.g.
+    /// `10m`) and answer the same wrapped key from memory (sops-rs only: a caching agent).
+    #[arg(long = "cache-ttl", value_name = "DURATION")]
+    pub(crate) cache_ttl: Option<String>,
+    /// Ask the sops-rs key service at --network/--address to shut down, then exit (sops-rs
+    /// only).
+    #[arg(long)]
+    pub(crate) stop: bool,
 }
 
 #[derive(Args, Debug)]

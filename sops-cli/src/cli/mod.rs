@@ -76,7 +76,8 @@ pub(crate) enum Command {
     Completion(CompletionArgs),
     /// sops's `publish` (not implemented by sops-rs; its flags are accepted).
     Publish(PublishArgs),
-    /// sops's key service server (not implemented by sops-rs; its flags are accepted).
+    /// Serve the local master keys to other processes over sops's key service protocol;
+    /// with --cache-ttl, a caching agent.
     Keyservice(KeyserviceServerArgs),
     /// Pre-commit guard: fail when a file a creation rule matches is not encrypted as required.
     Check(CheckArgs),

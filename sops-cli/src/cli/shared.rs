@@ -103,21 +103,34 @@ pub(crate) struct OpenArgs {
     pub(crate) services: KeyServiceArgs,
 }
 
-/// sops's key-service flags. The local keys are always used; remote key services are not
-/// supported yet, so naming one is an error once keys are needed.
-#[derive(Args, Debug, Default, Clone)]
+/// sops's key-service flags ([`crate::services`]).
+#[derive(Args, Debug, Clone)]
 pub(crate) struct KeyServiceArgs {
-    /// Key services besides the local one, `tcp://host:port` or `unix:///path` (repeatable;
-    /// sops-rs cannot use them yet).
+    /// Key services to use besides the local one, `tcp://host:port` or `unix:///path`
+    /// (repeatable; asked in order after the local one).
     #[arg(long = "keyservice", env = "SOPS_KEYSERVICE", value_delimiter = ',')]
     pub(crate) keyservice: Vec<String>,
-    /// Use the local key service (sops-rs always does).
+    /// Use the local key service (default true; `--enable-local-keyservice=false` uses only
+    /// the key services given).
     #[arg(
         long = "enable-local-keyservice",
         env = "SOPS_ENABLE_LOCAL_KEYSERVICE",
+        num_args = 0..=1,
+        require_equals = true,
+        default_value = "true",
+        default_missing_value = "true",
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub(crate) enable_local_keyservice: bool,
+}
+
+impl Default for KeyServiceArgs {
+    fn default() -> Self {
+        KeyServiceArgs {
+            keyservice: Vec::new(),
+            enable_local_keyservice: true,
+        }
+    }
 }
 
 /// Keys to add to or remove from a file while rotating (`--add-*` go to the first key group,

@@ -5,8 +5,8 @@
 //! The flags are read from the reference's own help output at test time, so a flag a newer
 //! reference adds is caught here. Each flag is given with a plausible value on a command line
 //! that is otherwise valid; the command may still fail (a KMS key without credentials, a key
-//! service sops-rs cannot use yet), but never with a usage error: clap's `error: …` and
-//! `Usage:` text with exit 1.
+//! service that is not there), but never with a usage error: clap's `error: …` and `Usage:`
+//! text with exit 1.
 
 use crate::support as common;
 
@@ -96,7 +96,8 @@ fn value_for(flag: &str, sandbox: &Sandbox) -> String {
         "unencrypted-regex" | "encrypted-regex" => v("^x"),
         "keyservice" => v("tcp://127.0.0.1:1"),
         "network" => v("tcp"),
-        "address" => v("127.0.0.1:0"),
+        // Not an address: `keyservice` fails at once instead of serving.
+        "address" => v("999.0.0.1:0"),
         "output" => sandbox.file("out.yaml").display().to_string(),
         "file" => sandbox.file("enc.yaml").display().to_string(),
         _ => v("x"),
@@ -120,6 +121,8 @@ fn positionals(words: &[&str], sandbox: &Sandbox, flag: &str) -> Vec<String> {
         ["set"] => vec![enc, r#"["a"]"#.into(), r#""v""#.into()],
         ["unset"] => vec![enc, r#"["a"]"#.into()],
         ["exec-env"] | ["exec-file"] => vec![enc, "true".into()],
+        // An address that cannot be bound, so that `keyservice` exits instead of serving.
+        ["keyservice"] if flag != "address" => vec!["--address".into(), "999.0.0.1:0".into()],
         ["keyservice"] | ["completion", ..] => Vec::new(),
         ["groups", "add"] => file_flag(&[]),
         ["groups", "delete"] => file_flag(&["0"]),
@@ -277,15 +280,15 @@ fn the_help_parser_reads_the_reference_help() {
         .any(|f| f.name == "ignore-mac" && !f.takes_value));
 }
 
-/// The key-service flags: a remote key service is refused with a clear message (sops-rs
-/// cannot use one yet), the local one is always on, and their environment variables take
-/// sops's values (Go's boolean forms, an empty list).
+/// The key-service flags: the local key service is on by default and its variable takes Go's
+/// boolean forms; a key service that is not there is not asked while the local keys open the
+/// file, and fails as in sops (exit 128, gRPC's `Unavailable`) when only it may be used.
 #[test]
 fn key_service_flags_and_variables() {
     let sandbox = Sandbox::new();
     fresh_files(&sandbox);
     let enc = path(&sandbox, "enc.yaml");
-    for value in ["1", "0", "true", "false"] {
+    for value in ["1", "true", "True"] {
         let out = sandbox
             .cmd(Tool::SopsRs)
             .args(["decrypt", &enc])
@@ -298,8 +301,30 @@ fn key_service_flags_and_variables() {
         Tool::SopsRs,
         &["decrypt", "--keyservice", "tcp://127.0.0.1:1", &enc],
     );
-    assert_eq!(out.code, Some(1), "{}", out.describe());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("cannot use key services yet"), "{stderr}");
-    assert!(out.stdout.is_empty());
+    assert!(out.success(), "{}", out.describe());
+    for value in ["0", "false"] {
+        let out = sandbox
+            .cmd(Tool::SopsRs)
+            .args(["decrypt", "--keyservice", "tcp://127.0.0.1:1", &enc])
+            .env("SOPS_ENABLE_LOCAL_KEYSERVICE", value)
+            .run();
+        assert_eq!(out.code, Some(128), "{value}: {}", out.describe());
+        assert!(
+            out.stderr_text().contains("code = Unavailable"),
+            "{}",
+            out.describe()
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let out = sandbox.run(
+        Tool::SopsRs,
+        &[
+            "decrypt",
+            "--enable-local-keyservice=false",
+            "--keyservice",
+            "tcp://127.0.0.1:1",
+            &enc,
+        ],
+    );
+    assert_eq!(out.code, Some(128), "{}", out.describe());
 }

@@ -20,6 +20,7 @@ mod git;
 mod helm;
 mod interop;
 mod json_trailing_and_indent;
+mod keyservice;
 mod kms_partitions;
 mod large_files;
 mod malformed;

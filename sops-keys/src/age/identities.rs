@@ -123,8 +123,9 @@ pub(crate) struct Found {
 
 /// Parses identity text: one identity per line; blank lines and `#` comments are skipped.
 ///
-/// Like sops, a line that is not an identity fails the whole text. Plugin and post-quantum
-/// identities, which sops-rs cannot use, are rejected with a message naming only the line.
+/// Like sops, a line that is not an identity fails the whole text. X25519 and post-quantum
+/// identities are read; plugin identities, which sops-rs cannot use, are rejected with a
+/// message naming only the line.
 pub(crate) fn parse_identity_text(text: &str) -> Result<Vec<Found>, String> {
     let start = text.trim_start();
     if start.starts_with("age-encryption") || start.starts_with("-----BEGIN AGE") {
@@ -141,10 +142,15 @@ pub(crate) fn parse_identity_text(text: &str) -> Result<Vec<Found>, String> {
             continue;
         }
         let n = index + 1;
-        if line.starts_with("AGE-SECRET-KEY-PQ-1") {
-            return Err(format!(
-                "line {n}: post-quantum age identities are not supported by sops-rs"
-            ));
+        if line.starts_with(super::pq::IDENTITY_PREFIX) {
+            let identity = super::pq::Identity::parse(line)
+                .map_err(|e| format!("line {n}: malformed post-quantum age identity ({e})"))?;
+            let recipient = identity.to_public().to_string();
+            found.push(Found {
+                identity: Box::new(identity),
+                recipient,
+            });
+            continue;
         }
         if line.starts_with("AGE-PLUGIN-") {
             return Err(format!(

@@ -3,8 +3,8 @@
 //!
 //! An `age` metadata entry holds `recipient` (the public key exactly as given, trimmed) and
 //! `enc`, an ASCII-armored age file whose payload is the raw secret bytes.
-//! Recipients may be X25519 (`age1…`), `ssh-ed25519 …` or `ssh-rsa …`; plugin and post-quantum
-//! recipients are refused with a clear error.
+//! Recipients may be X25519 (`age1…`), post-quantum hybrid (`age1pq1…`, see [`pq`]),
+//! `ssh-ed25519 …` or `ssh-rsa …`; plugin recipients are refused with a clear error.
 //!
 //! # Where identities come from
 //!
@@ -29,6 +29,7 @@
 
 mod env;
 mod identities;
+pub mod pq;
 mod sources;
 
 pub use env::{IdentityEnv, KEY_CMD_VAR, KEY_FILE_VAR, KEY_VAR, RECIPIENT_VAR, SSH_KEY_FILE_VAR};
@@ -280,10 +281,13 @@ pub fn parse_recipients(list: &str) -> Result<Vec<String>, KeyError> {
 
 fn parse_recipient_key(recipient: &str) -> Result<Box<dyn age::Recipient>, KeyError> {
     let err = |m: String| Err(KeyError::new(m));
-    if recipient.starts_with("age1pq1") {
-        return err(format!(
-            "post-quantum age recipients are not supported by sops-rs: {recipient:?}"
-        ));
+    if recipient.starts_with(pq::RECIPIENT_PREFIX) {
+        return match pq::Recipient::parse(recipient) {
+            Ok(r) => Ok(Box::new(r)),
+            Err(e) => err(format!(
+                "failed to parse input as post-quantum age public key ({e}): {recipient:?}"
+            )),
+        };
     }
     if recipient.starts_with("age1") && recipient.matches('1').count() > 1 {
         return err(format!(

@@ -21,7 +21,7 @@ mod write;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
-use cmd::{decrypt, edit, encrypt, exec, groups, rotate, setunset, textconv};
+use cmd::{decrypt, edit, encrypt, exec, groups, keygen, rotate, setunset, textconv};
 use error::CliError;
 use std::io::Write;
 
@@ -81,6 +81,7 @@ fn run() -> Result<(), CliError> {
         Some(Command::Check(a)) => check::run(&a, config),
         Some(Command::DiffTextconv(a)) => textconv::run(&a, config),
         Some(Command::Helm(a)) => helm::run(&a, config),
+        Some(Command::AgeKeygen(a)) => keygen::run(&a),
         Some(Command::Publish(_)) => Err(not_implemented("publish")),
         Some(Command::Keyservice(_)) => Err(not_implemented("keyservice")),
         Some(Command::Completion(a)) => {

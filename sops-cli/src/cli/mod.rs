@@ -85,6 +85,10 @@ pub(crate) enum Command {
     /// `-f secrets://FILE`, and any helm command line run with decrypted values.
     #[command(disable_help_flag = true)]
     Helm(HelmArgs),
+    /// Generate an age identity (X25519, or post-quantum with --pq), as age-keygen does;
+    /// -y prints the recipients of an identity file.
+    #[command(name = "age-keygen")]
+    AgeKeygen(AgeKeygenArgs),
 }
 
 impl Command {

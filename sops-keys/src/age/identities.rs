@@ -121,17 +121,23 @@ pub(crate) struct Found {
     pub(crate) recipient: String,
 }
 
+/// Whether `bytes` is an age file (binary or armored) rather than identity text.
+pub(crate) fn is_encrypted(bytes: &[u8]) -> bool {
+    let start = bytes.trim_ascii_start();
+    start.starts_with(b"age-encryption.org/") || start.starts_with(b"-----BEGIN AGE")
+}
+
 /// Parses identity text: one identity per line; blank lines and `#` comments are skipped.
 ///
 /// Like sops, a line that is not an identity fails the whole text. X25519 and post-quantum
 /// identities are read; plugin identities, which sops-rs cannot use, are rejected with a
 /// message naming only the line.
 pub(crate) fn parse_identity_text(text: &str) -> Result<Vec<Found>, String> {
-    let start = text.trim_start();
-    if start.starts_with("age-encryption") || start.starts_with("-----BEGIN AGE") {
+    if is_encrypted(text.as_bytes()) {
         return Err(
-            "this is a passphrase-encrypted identity file; sops-rs does not prompt for \
-                    passphrases (decrypt it with `age -d` and use SOPS_AGE_KEY_CMD)"
+            "this is a passphrase-encrypted identity file; sops-rs reads those only from \
+             SOPS_AGE_KEY_FILE or the default keys file (or decrypt it with `age -d` in \
+             SOPS_AGE_KEY_CMD)"
                 .to_owned(),
         );
     }
@@ -170,14 +176,6 @@ pub(crate) fn parse_identity_text(text: &str) -> Result<Vec<Found>, String> {
         });
     }
     Ok(found)
-}
-
-/// Reads a file of identity text; a missing file is [`SourceState::NotFound`].
-pub(crate) fn read_identity_file(path: &Path) -> Result<Vec<Found>, SourceState> {
-    let bytes = read_file(path)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| SourceState::Failed("the file is not UTF-8 text".to_owned()))?;
-    parse_identity_text(text).map_err(SourceState::Failed)
 }
 
 pub(crate) fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, SourceState> {

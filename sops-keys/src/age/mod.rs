@@ -14,7 +14,8 @@
 //! 1. SSH private keys: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, then `~/.ssh/id_ed25519` and
 //!    `~/.ssh/id_rsa` if they exist. Passphrase-protected keys are reported, never prompted for.
 //! 2. `SOPS_AGE_KEY`: identity text, one identity per line.
-//! 3. `SOPS_AGE_KEY_FILE`: a file of identity text.
+//! 3. `SOPS_AGE_KEY_FILE`: a file of identity text, or an age file encrypted with a
+//!    passphrase that holds it (asked for on the terminal on first use, see `passphrase.rs`).
 //! 4. `SOPS_AGE_KEY_CMD`: a command whose stdout is identity text.
 //! 5. `<config dir>/sops/age/keys.txt`, the config dir being `$XDG_CONFIG_HOME` or `~/.config`
 //!    on Linux.
@@ -29,11 +30,15 @@
 
 mod env;
 mod identities;
+mod keygen;
+mod passphrase;
 pub mod pq;
+mod prompt;
 mod sources;
 
 pub use env::{IdentityEnv, KEY_CMD_VAR, KEY_FILE_VAR, KEY_VAR, RECIPIENT_VAR, SSH_KEY_FILE_VAR};
 pub use identities::{SourceState, SourceStatus};
+pub use keygen::{generate_identity, recipients_of, NewIdentity};
 
 use identities::{parse_identity_text, text_error, IdentitySet};
 use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};

@@ -147,7 +147,7 @@ fn malformed_recipients_give_clear_errors() {
         ),
         (
             "age1pq1abcdef",
-            "post-quantum age recipients are not supported",
+            "failed to parse input as post-quantum age public key",
         ),
         (
             "ssh-ed25519 AAAAnotbase64!",

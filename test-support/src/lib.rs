@@ -26,6 +26,7 @@ pub mod fixtures;
 pub mod layout;
 pub mod malformed;
 pub mod moto;
+pub mod plugin;
 pub mod reference;
 
 pub use cleartext::{cleartext_options, CleartextKey};

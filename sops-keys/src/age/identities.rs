@@ -129,9 +129,8 @@ pub(crate) fn is_encrypted(bytes: &[u8]) -> bool {
 
 /// Parses identity text: one identity per line; blank lines and `#` comments are skipped.
 ///
-/// Like sops, a line that is not an identity fails the whole text. X25519 and post-quantum
-/// identities are read; plugin identities, which sops-rs cannot use, are rejected with a
-/// message naming only the line.
+/// Like sops, a line that is not an identity fails the whole text. X25519, post-quantum and
+/// plugin (`AGE-PLUGIN-NAME-1…`) identities are read; a message names only the line.
 pub(crate) fn parse_identity_text(text: &str) -> Result<Vec<Found>, String> {
     if is_encrypted(text.as_bytes()) {
         return Err(
@@ -159,9 +158,13 @@ pub(crate) fn parse_identity_text(text: &str) -> Result<Vec<Found>, String> {
             continue;
         }
         if line.starts_with("AGE-PLUGIN-") {
-            return Err(format!(
-                "line {n}: age plugin identities are not supported by sops-rs"
-            ));
+            let (identity, recipient) = super::plugin::identity(line)
+                .map_err(|e| format!("line {n}: malformed age plugin identity ({e})"))?;
+            found.push(Found {
+                identity,
+                recipient,
+            });
+            continue;
         }
         if !line.starts_with("AGE-SECRET-KEY-1") {
             return Err(format!("line {n}: unknown identity type"));

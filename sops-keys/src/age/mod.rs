@@ -4,7 +4,8 @@
 //! An `age` metadata entry holds `recipient` (the public key exactly as given, trimmed) and
 //! `enc`, an ASCII-armored age file whose payload is the raw secret bytes.
 //! Recipients may be X25519 (`age1…`), post-quantum hybrid (`age1pq1…`, see [`pq`]),
-//! `ssh-ed25519 …` or `ssh-rsa …`; plugin recipients are refused with a clear error.
+//! `ssh-ed25519 …`, `ssh-rsa …`, or those of an age plugin (`age1NAME1…`, handled by
+//! `age-plugin-NAME` on `PATH`, whose prompts go to the terminal).
 //!
 //! # Where identities come from
 //!
@@ -32,6 +33,7 @@ mod env;
 mod identities;
 mod keygen;
 mod passphrase;
+mod plugin;
 pub mod pq;
 mod prompt;
 mod sources;
@@ -294,10 +296,12 @@ fn parse_recipient_key(recipient: &str) -> Result<Box<dyn age::Recipient>, KeyEr
             )),
         };
     }
-    if recipient.starts_with("age1") && recipient.matches('1').count() > 1 {
-        return err(format!(
-            "age plugin recipients are not supported by sops-rs: {recipient:?}"
-        ));
+    if plugin::is_plugin_recipient(recipient) {
+        return plugin::recipient(recipient).map_err(|e| {
+            KeyError::new(format!(
+                "failed to use age plugin recipient {recipient:?}: {e}"
+            ))
+        });
     }
     if recipient.starts_with("age1") {
         return match recipient.parse::<age::x25519::Recipient>() {

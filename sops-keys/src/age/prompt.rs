@@ -11,13 +11,11 @@ pub(crate) fn read_secret(prompt: &str) -> Result<Zeroizing<String>, String> {
 }
 
 /// Shows `prompt` on the terminal and reads one line, echoed.
-#[allow(dead_code)] // for plugin prompts
 pub(crate) fn read_visible(prompt: &str) -> Result<Zeroizing<String>, String> {
     read_line(prompt, true)
 }
 
 /// Writes `message` and a newline to the terminal, or to stderr without one.
-#[allow(dead_code)] // for plugin prompts
 pub(crate) fn show(message: &str) {
     use std::io::Write;
     match std::fs::OpenOptions::new().write(true).open("/dev/tty") {

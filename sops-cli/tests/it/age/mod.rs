@@ -4,6 +4,7 @@
 
 mod keygen;
 mod passphrase;
+mod plugin;
 mod pq;
 
 use crate::support::{Output, Sandbox, Tool};

@@ -46,7 +46,14 @@ fn alice_file(sandbox: &Sandbox) {
     sandbox.write("secret.yaml", enc.stdout);
 }
 
-fn shell_quote(path: &Path) -> String {
+/// What both tools ask.
+const PROMPT: &str = "Enter passphrase for identity 'SOPS_AGE_KEY_FILE':";
+
+fn key_env(key: &Path) -> String {
+    format!("SOPS_AGE_KEY_FILE={}", shell_quote(key))
+}
+
+pub(super) fn shell_quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', "'\\''"))
 }
 
@@ -127,12 +134,14 @@ impl Drop for Tmux {
     }
 }
 
-/// Runs `tool decrypt secret.yaml` in a tmux terminal, types `typed` at the prompt, and
-/// returns (exit code, stdout, the screen after the run).
-fn decrypt_typing(
+/// Runs `tool decrypt secret.yaml` in a tmux terminal with the extra variables `env` (shell
+/// words, quoted), waits for `prompt`, types `typed`, and returns (exit code, stdout, the
+/// screen after the run).
+pub(super) fn decrypt_typing(
     sandbox: &Sandbox,
     tool: Tool,
-    key: &Path,
+    env: &str,
+    prompt: &str,
     typed: &str,
 ) -> (String, String, String) {
     let tmux = program_on_path("tmux").expect("tmux is not installed (bash .ci/run installs it)");
@@ -144,12 +153,11 @@ fn decrypt_typing(
     };
     let script = format!(
         "cd {dir} && env -i PATH=\"$PATH\" TERM=xterm HOME={home} GNUPGHOME={gnupg} \
-         SOPS_DISABLE_VERSION_CHECK=1 SOPS_AGE_KEY_FILE={key} {program} decrypt secret.yaml \
+         SOPS_DISABLE_VERSION_CHECK=1 {env} {program} decrypt secret.yaml \
          > {out}; echo $? > {rc}.tmp && mv {rc}.tmp {rc}; sleep 30",
         dir = shell_quote(sandbox.path()),
         home = shell_quote(&sandbox.file("home")),
         gnupg = shell_quote(&sandbox.file("gnupg")),
-        key = shell_quote(key),
         program = shell_quote(&tool.program()),
         out = shell_quote(&out),
         rc = shell_quote(&rc),
@@ -172,7 +180,7 @@ fn decrypt_typing(
         "tmux: {}",
         String::from_utf8_lossy(&started.stderr)
     );
-    server.wait_for("Enter passphrase for identity 'SOPS_AGE_KEY_FILE':");
+    server.wait_for(prompt);
     server.run(&["send-keys", "-t", "pp", "-l", typed]);
     server.run(&["send-keys", "-t", "pp", "Enter"]);
     assert!(
@@ -192,7 +200,8 @@ fn the_passphrase_is_asked_on_the_terminal_without_echo() {
     alice_file(&sandbox);
     let key = encrypted_identity(&sandbox, "keys.age", PASSPHRASE);
     for tool in [Tool::Sops, Tool::SopsRs] {
-        let (code, stdout, screen) = decrypt_typing(&sandbox, tool, &key, PASSPHRASE);
+        let (code, stdout, screen) =
+            decrypt_typing(&sandbox, tool, &key_env(&key), PROMPT, PASSPHRASE);
         assert_eq!(code, "0", "{}: screen:\n{screen}", tool.name());
         assert_eq!(stdout, PLAIN, "{}", tool.name());
         assert!(
@@ -209,7 +218,8 @@ fn a_wrong_passphrase_fails_with_128_and_says_so() {
     alice_file(&sandbox);
     let key = encrypted_identity(&sandbox, "keys.age", PASSPHRASE);
     for tool in [Tool::Sops, Tool::SopsRs] {
-        let (code, stdout, screen) = decrypt_typing(&sandbox, tool, &key, "wrong horse");
+        let (code, stdout, screen) =
+            decrypt_typing(&sandbox, tool, &key_env(&key), PROMPT, "wrong horse");
         assert_eq!(code, "128", "{}: screen:\n{screen}", tool.name());
         assert!(stdout.is_empty());
         assert!(

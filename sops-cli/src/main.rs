@@ -22,7 +22,7 @@ mod write;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
-use cmd::{decrypt, edit, encrypt, exec, groups, rotate, setunset, textconv};
+use cmd::{decrypt, edit, encrypt, exec, groups, keygen, rotate, setunset, textconv};
 use error::CliError;
 use std::io::Write;
 
@@ -87,6 +87,7 @@ fn run() -> Result<(), CliError> {
         Some(Command::DiffTextconv(a)) => textconv::run(&a, config),
         Some(Command::Helm(a)) => helm::run(&a, config),
         Some(Command::Git(a)) => cmd::git::run(&a, config),
+        Some(Command::AgeKeygen(a)) => keygen::run(&a),
         Some(Command::Publish(_)) => Err(not_implemented("publish")),
         Some(Command::Keyservice(a)) => cmd::keyservice::run(&a),
         Some(Command::Completion(a)) => {

@@ -14,8 +14,8 @@
 //! | [`kms`] | `kms` | `kms::KmsKeySource` | `kms::KmsOptions` | `kms`: `arn`, `role`, `context`, `created_at`, `enc`, `aws_profile` |
 //! | [`vault`] | `vault` | `vault::VaultKeySource` | `vault::VaultSettings` | `hc_vault`: `vault_address`, `engine_path`, `key_name`, `created_at`, `enc` |
 //!
-//! * **age** wraps for `age1…`, `ssh-ed25519` and `ssh-rsa` recipients as an ASCII-armored age
-//!   file, and unwraps with identities from `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`,
+//! * **age** wraps for `age1…`, post-quantum `age1pq1…`, `ssh-ed25519` and `ssh-rsa`
+//!   recipients as an ASCII-armored age file, and unwraps with identities from `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`,
 //!   `SOPS_AGE_KEY_CMD`, `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`
 //!   and `~/.config/sops/age/keys.txt`, as sops 3.11 does.
 //! * **PGP** (feature `pgp`) wraps for OpenPGP keys natively with sequoia, from key files

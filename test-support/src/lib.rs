@@ -27,6 +27,7 @@ pub mod fixtures;
 pub mod layout;
 pub mod malformed;
 pub mod moto;
+pub mod plugin;
 pub mod reference;
 pub mod vault;
 

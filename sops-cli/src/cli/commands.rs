@@ -343,3 +343,21 @@ pub(crate) struct HelmArgs {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
     pub(crate) args: Vec<std::ffi::OsString>,
 }
+
+/// `sops-rs age-keygen`: age-keygen's flags.
+#[derive(Args, Debug, Default, Clone)]
+pub(crate) struct AgeKeygenArgs {
+    /// Generate a post-quantum hybrid ML-KEM-768 + X25519 key pair.
+    #[arg(long = "pq", conflicts_with = "convert")]
+    pub(crate) pq: bool,
+    /// Write the result to this file (created with mode 0600; an existing file is not
+    /// overwritten).
+    #[arg(short = 'o', long = "output", value_name = "OUTPUT")]
+    pub(crate) output: Option<PathBuf>,
+    /// Convert an identity file (INPUT, or stdin) to a recipients file.
+    #[arg(short = 'y', id = "convert")]
+    pub(crate) convert: bool,
+    /// With -y: the identity file to read ("-" or none: stdin).
+    #[arg(value_name = "INPUT", requires = "convert")]
+    pub(crate) input: Option<PathBuf>,
+}

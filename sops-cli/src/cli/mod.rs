@@ -90,6 +90,10 @@ pub(crate) enum Command {
     Helm(HelmArgs),
     /// git: `merge-driver` (three-way merge of SOPS files) and `setup` (configure a repository).
     Git(GitArgs),
+    /// Generate an age identity (X25519, or post-quantum with --pq), as age-keygen does;
+    /// -y prints the recipients of an identity file.
+    #[command(name = "age-keygen")]
+    AgeKeygen(AgeKeygenArgs),
 }
 
 impl Command {

@@ -1,7 +1,8 @@
 //! The subcommands that read or write one encrypted file (or a few): `decrypt` (and its
 //! several-files form), `encrypt`, `edit`, `exec-env`/`exec-file`, `groups`, `rotate` and
 //! `updatekeys`, `set`/`unset`, the git `diff --textconv` helper, `git` (the merge driver and
-//! `git setup`) and `keyservice` (the key service server and caching agent). `extract` is the
+//! `git setup`) and `keyservice` (the key service server and caching agent); `age-keygen` makes
+//! age identities. `extract` is the
 //! `--extract` path syntax that `decrypt` and `set` share.
 
 pub(crate) mod decrypt;
@@ -12,6 +13,7 @@ pub(crate) mod exec;
 mod extract;
 pub(crate) mod git;
 pub(crate) mod groups;
+pub(crate) mod keygen;
 pub(crate) mod keyservice;
 pub(crate) mod rotate;
 pub(crate) mod setunset;

@@ -8,6 +8,7 @@
 //! crates' tests share too (the `fixtures/` paths, the reference sops, the binary locator, the
 //! malformed inputs) comes from the `sops-test-support` crate.
 
+mod age;
 mod age_ssh_key_cmd;
 mod backends;
 mod cli_errors;

@@ -121,16 +121,22 @@ pub(crate) struct Found {
     pub(crate) recipient: String,
 }
 
+/// Whether `bytes` is an age file (binary or armored) rather than identity text.
+pub(crate) fn is_encrypted(bytes: &[u8]) -> bool {
+    let start = bytes.trim_ascii_start();
+    start.starts_with(b"age-encryption.org/") || start.starts_with(b"-----BEGIN AGE")
+}
+
 /// Parses identity text: one identity per line; blank lines and `#` comments are skipped.
 ///
-/// Like sops, a line that is not an identity fails the whole text. Plugin and post-quantum
-/// identities, which sops-rs cannot use, are rejected with a message naming only the line.
+/// Like sops, a line that is not an identity fails the whole text. X25519, post-quantum and
+/// plugin (`AGE-PLUGIN-NAME-1…`) identities are read; a message names only the line.
 pub(crate) fn parse_identity_text(text: &str) -> Result<Vec<Found>, String> {
-    let start = text.trim_start();
-    if start.starts_with("age-encryption") || start.starts_with("-----BEGIN AGE") {
+    if is_encrypted(text.as_bytes()) {
         return Err(
-            "this is a passphrase-encrypted identity file; sops-rs does not prompt for \
-                    passphrases (decrypt it with `age -d` and use SOPS_AGE_KEY_CMD)"
+            "this is a passphrase-encrypted identity file; sops-rs reads those only from \
+             SOPS_AGE_KEY_FILE or the default keys file (or decrypt it with `age -d` in \
+             SOPS_AGE_KEY_CMD)"
                 .to_owned(),
         );
     }
@@ -141,15 +147,24 @@ pub(crate) fn parse_identity_text(text: &str) -> Result<Vec<Found>, String> {
             continue;
         }
         let n = index + 1;
-        if line.starts_with("AGE-SECRET-KEY-PQ-1") {
-            return Err(format!(
-                "line {n}: post-quantum age identities are not supported by sops-rs"
-            ));
+        if line.starts_with(super::pq::IDENTITY_PREFIX) {
+            let identity = super::pq::Identity::parse(line)
+                .map_err(|e| format!("line {n}: malformed post-quantum age identity ({e})"))?;
+            let recipient = identity.to_public().to_string();
+            found.push(Found {
+                identity: Box::new(identity),
+                recipient,
+            });
+            continue;
         }
         if line.starts_with("AGE-PLUGIN-") {
-            return Err(format!(
-                "line {n}: age plugin identities are not supported by sops-rs"
-            ));
+            let (identity, recipient) = super::plugin::identity(line)
+                .map_err(|e| format!("line {n}: malformed age plugin identity ({e})"))?;
+            found.push(Found {
+                identity,
+                recipient,
+            });
+            continue;
         }
         if !line.starts_with("AGE-SECRET-KEY-1") {
             return Err(format!("line {n}: unknown identity type"));
@@ -164,14 +179,6 @@ pub(crate) fn parse_identity_text(text: &str) -> Result<Vec<Found>, String> {
         });
     }
     Ok(found)
-}
-
-/// Reads a file of identity text; a missing file is [`SourceState::NotFound`].
-pub(crate) fn read_identity_file(path: &Path) -> Result<Vec<Found>, SourceState> {
-    let bytes = read_file(path)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| SourceState::Failed("the file is not UTF-8 text".to_owned()))?;
-    parse_identity_text(text).map_err(SourceState::Failed)
 }
 
 pub(crate) fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, SourceState> {

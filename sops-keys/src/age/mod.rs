@@ -3,8 +3,9 @@
 //!
 //! An `age` metadata entry holds `recipient` (the public key exactly as given, trimmed) and
 //! `enc`, an ASCII-armored age file whose payload is the raw secret bytes.
-//! Recipients may be X25519 (`age1…`), `ssh-ed25519 …` or `ssh-rsa …`; plugin and post-quantum
-//! recipients are refused with a clear error.
+//! Recipients may be X25519 (`age1…`), post-quantum hybrid (`age1pq1…`, see [`pq`]),
+//! `ssh-ed25519 …`, `ssh-rsa …`, or those of an age plugin (`age1NAME1…`, handled by
+//! `age-plugin-NAME` on `PATH`, whose prompts go to the terminal).
 //!
 //! # Where identities come from
 //!
@@ -15,7 +16,8 @@
 //!    `SOPS_AGE_SSH_PRIVATE_KEY_CMD` (sops 3.12+), then `~/.ssh/id_ed25519` and `~/.ssh/id_rsa`
 //!    if they exist. Passphrase-protected keys are reported, never prompted for.
 //! 2. `SOPS_AGE_KEY`: identity text, one identity per line.
-//! 3. `SOPS_AGE_KEY_FILE`: a file of identity text.
+//! 3. `SOPS_AGE_KEY_FILE`: a file of identity text, or an age file encrypted with a
+//!    passphrase that holds it (asked for on the terminal on first use, see `passphrase.rs`).
 //! 4. `SOPS_AGE_KEY_CMD`: a command whose stdout is identity text.
 //! 5. `<config dir>/sops/age/keys.txt`, the config dir being `$XDG_CONFIG_HOME` or `~/.config`
 //!    on Linux.
@@ -30,6 +32,11 @@
 
 mod env;
 mod identities;
+mod keygen;
+mod passphrase;
+mod plugin;
+pub mod pq;
+mod prompt;
 mod sources;
 
 pub use env::{
@@ -37,6 +44,7 @@ pub use env::{
     SSH_KEY_FILE_VAR,
 };
 pub use identities::{SourceState, SourceStatus};
+pub use keygen::{generate_identity, recipients_of, NewIdentity};
 
 use identities::{parse_identity_text, text_error, IdentitySet};
 use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
@@ -319,15 +327,20 @@ pub fn parse_recipients(list: &str) -> Result<Vec<String>, KeyError> {
 
 fn parse_recipient_key(recipient: &str) -> Result<Box<dyn age::Recipient>, KeyError> {
     let err = |m: String| Err(KeyError::new(m));
-    if recipient.starts_with("age1pq1") {
-        return err(format!(
-            "post-quantum age recipients are not supported by sops-rs: {recipient:?}"
-        ));
+    if recipient.starts_with(pq::RECIPIENT_PREFIX) {
+        return match pq::Recipient::parse(recipient) {
+            Ok(r) => Ok(Box::new(r)),
+            Err(e) => err(format!(
+                "failed to parse input as post-quantum age public key ({e}): {recipient:?}"
+            )),
+        };
     }
-    if recipient.starts_with("age1") && recipient.matches('1').count() > 1 {
-        return err(format!(
-            "age plugin recipients are not supported by sops-rs: {recipient:?}"
-        ));
+    if plugin::is_plugin_recipient(recipient) {
+        return plugin::recipient(recipient).map_err(|e| {
+            KeyError::new(format!(
+                "failed to use age plugin recipient {recipient:?}: {e}"
+            ))
+        });
     }
     if recipient.starts_with("age1") {
         return match recipient.parse::<age::x25519::Recipient>() {

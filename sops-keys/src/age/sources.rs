@@ -17,8 +17,9 @@ use super::env::{
     IdentityEnv, KEY_FILE_VAR, KEY_VAR, RECIPIENT_VAR, SSH_KEY_CMD_VAR, SSH_KEY_FILE_VAR,
 };
 use super::identities::{
-    parse_identity_text, read_file, read_identity_file, Found, IdentitySet, SourceState,
+    is_encrypted, parse_identity_text, read_file, Found, IdentitySet, SourceState,
 };
+use super::passphrase::EncryptedIdentityFile;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
@@ -69,13 +70,16 @@ pub(crate) fn load_fixed_sources(env: &IdentityEnv) -> (IdentitySet, Slots) {
     match env.var(KEY_FILE_VAR) {
         Some(path) => set.add(
             format!("{KEY_FILE_VAR}={path}"),
-            read_identity_file(Path::new(path)),
+            read_identity_file(Path::new(path), KEY_FILE_VAR),
         ),
         None => set.add(KEY_FILE_VAR.to_owned(), Err(SourceState::NotSet)),
     }
     let key_cmd = set.statuses.len();
     match env.default_keys_file() {
-        Ok(path) => set.add(path.display().to_string(), read_identity_file(&path)),
+        Ok(path) => {
+            let location = path.display().to_string();
+            set.add(location.clone(), read_identity_file(&path, &location))
+        }
         Err(why) => set.add(
             "sops/age/keys.txt in the user config directory".to_owned(),
             Err(SourceState::Failed(format!("cannot locate it: {why}"))),
@@ -84,7 +88,24 @@ pub(crate) fn load_fixed_sources(env: &IdentityEnv) -> (IdentitySet, Slots) {
     (set, Slots { ssh_cmd, key_cmd })
 }
 
-/// Reads an SSH private key file (OpenSSH or PEM) as an age identity.
+/// Reads a file of identity text; a missing file is [`SourceState::NotFound`]. A file that is
+/// an age file encrypted with a passphrase becomes one identity that asks for the passphrase
+/// on first use; `location` is how the prompt names it.
+pub(crate) fn read_identity_file(path: &Path, location: &str) -> Result<Vec<Found>, SourceState> {
+    let bytes = read_file(path)?;
+    if is_encrypted(&bytes) {
+        let file = EncryptedIdentityFile::new(location.to_owned(), bytes);
+        return Ok(vec![Found {
+            identity: Box::new(file),
+            recipient: "a passphrase-protected identity file (asked for on first use)".to_owned(),
+        }]);
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| SourceState::Failed("the file is not UTF-8 text".to_owned()))?;
+    parse_identity_text(text).map_err(SourceState::Failed)
+}
+
+/// Reads an SSH private key (OpenSSH or PEM) as an age identity.
 pub(crate) fn read_ssh_key_file(path: &Path) -> Result<Vec<Found>, SourceState> {
     let bytes = read_file(path)?;
     ssh_identity(&bytes, path.display().to_string())

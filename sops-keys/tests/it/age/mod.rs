@@ -1,6 +1,7 @@
 //! The age backend: wrapping, unwrapping and where identities come from.
 
 mod keycmd;
+mod pq;
 mod sshcmd;
 mod support;
 mod unwrap;

@@ -215,7 +215,7 @@ fn invalid_identity_text_is_rejected_without_quoting_it() {
         .unwrap();
     assert!(
         err.to_string()
-            .contains("plugin identities are not supported"),
+            .contains("line 1: malformed age plugin identity"),
         "{err}"
     );
 }

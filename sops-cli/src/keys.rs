@@ -9,6 +9,8 @@ use sops_core::config::{find_config, key_entry, kms_entries as kms_list, Config,
 use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::IdentityEnv;
 use sops_keys::age::{parse_recipients, AgeKeySource};
+use sops_keys::azure::AzureKeySource;
+use sops_keys::hckms::HckmsKeySource;
 use sops_keys::kms::parse::{parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
 use sops_keys::kms::KmsKeySource;
 use sops_keys::pgp::PgpKeySource;
@@ -20,6 +22,8 @@ pub(crate) struct KeySources {
     pub(crate) age: Logged<AgeKeySource>,
     pub(crate) kms: Logged<KmsKeySource>,
     pub(crate) pgp: Logged<PgpKeySource>,
+    pub(crate) azure: Logged<AzureKeySource>,
+    pub(crate) hckms: Logged<HckmsKeySource>,
 }
 
 impl KeySources {
@@ -28,6 +32,8 @@ impl KeySources {
             age: Logged::new(age),
             kms: Logged::new(kms),
             pgp: Logged::new(pgp),
+            azure: Logged::new(AzureKeySource::new()),
+            hckms: Logged::new(HckmsKeySource::new()),
         }
     }
 
@@ -47,7 +53,7 @@ impl KeySources {
     }
 
     pub(crate) fn as_list(&self) -> Vec<&dyn sops_core::KeySource> {
-        vec![&self.age, &self.pgp, &self.kms]
+        vec![&self.age, &self.pgp, &self.kms, &self.azure, &self.hckms]
     }
 
     /// Adds to a "could not retrieve the data key" error the places each backend looked.

@@ -89,6 +89,7 @@ fn describe(entry: &KeyEntry) -> (&'static str, Option<(&'static str, String)>, 
         "gcp_kms" => ("GCPKMS", Some(("resourceID", field("resource_id"))), true),
         "azure_kv" => ("AZKV", Some(("version", field("version"))), true),
         "hc_vault" => ("VAULT", Some(("Path", field("vault_address"))), true),
+        "hckms" => ("HCKMS", Some(("keyID", field("key_id"))), true),
         _ => ("SOPS", None, false),
     }
 }

@@ -35,6 +35,10 @@ impl KeyringFromEnv for Keyring {
         keyring.push(Box::new(crate::pgp::PgpKeySource::from_env()));
         #[cfg(feature = "kms")]
         keyring.push(Box::new(crate::kms::KmsKeySource::new()));
+        #[cfg(feature = "azure")]
+        keyring.push(Box::new(crate::azure::AzureKeySource::new()));
+        #[cfg(feature = "hckms")]
+        keyring.push(Box::new(crate::hckms::HckmsKeySource::new()));
         keyring
     }
 }

@@ -12,6 +12,8 @@
 //! | [`age`] | always | `age::AgeKeySource` | `age::IdentityEnv` | `age`: `recipient`, `enc` |
 //! | [`pgp`] | `pgp` | `pgp::PgpKeySource` | `pgp::PgpConfig` | `pgp`: `created_at`, `enc`, `fp` |
 //! | [`kms`] | `kms` | `kms::KmsKeySource` | `kms::KmsOptions` | `kms`: `arn`, `role`, `context`, `created_at`, `enc`, `aws_profile` |
+//! | [`hckms`] | `hckms` | `hckms::HckmsKeySource` | the environment | `hckms`: `key_id`, `created_at`, `enc` |
+//! | [`azure`] | `azure` | `azure::AzureKeySource` | `azure::credential::CredentialChain` | `azure_kv`: `vault_url`, `name`, `version`, `created_at`, `enc` |
 //!
 //! * **age** wraps for `age1…`, `ssh-ed25519` and `ssh-rsa` recipients as an ASCII-armored age
 //!   file, and unwraps with identities from `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`,
@@ -23,6 +25,13 @@
 //! * **AWS KMS** (feature `kms`) wraps with KMS `Encrypt`, assuming a role first if the entry
 //!   names one; [`kms::parse`] reads `--kms`/`SOPS_KMS_ARN` lists and `--encryption-context` as
 //!   sops does.
+//!
+//! * **Azure Key Vault** (feature `azure`) wraps with the vault key's `encrypt` operation
+//!   (RSA-OAEP-256) through Key Vault's challenge flow, with the credentials of
+//!   `DefaultAzureCredential` (environment client secret, workload identity, managed identity,
+//!   Azure CLI).
+//! * **HuaweiCloud KMS** (feature `hckms`) wraps with `encrypt-data` at the key's regional
+//!   endpoint, signing each request with the access key (`SDK-HMAC-SHA256`).
 //!
 //! The `aws` feature (turned on by `kms`) adds [`aws`], the AWS SDK glue (HTTP client, SDK
 //! configuration, blocking calls, error text) that the KMS backend shares with other AWS
@@ -88,6 +97,10 @@
     not(feature = "kms"),
     doc = "\n[`kms`]: crate#backends\n[`kms::parse`]: crate#backends"
 )]
+#![cfg_attr(feature = "azure", doc = "\n[`azure`]: crate::azure")]
+#![cfg_attr(not(feature = "azure"), doc = "\n[`azure`]: crate#backends")]
+#![cfg_attr(feature = "hckms", doc = "\n[`hckms`]: crate::hckms")]
+#![cfg_attr(not(feature = "hckms"), doc = "\n[`hckms`]: crate#backends")]
 #![cfg_attr(feature = "aws", doc = "\n[`aws`]: crate::aws")]
 #![cfg_attr(not(feature = "aws"), doc = "\n[`aws`]: crate#backends")]
 #![forbid(unsafe_code)]
@@ -96,6 +109,12 @@
 pub mod age;
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "azure")]
+pub mod azure;
+#[cfg(feature = "hckms")]
+pub mod hckms;
+#[cfg(feature = "https")]
+mod https;
 mod keyring;
 #[cfg(feature = "kms")]
 pub mod kms;

@@ -14,6 +14,11 @@ use std::path::Path;
 
 /// The string form sops uses to identify a key for `--rm-*` (recipient, fingerprint, ARN…).
 fn identity(entry: &KeyEntry) -> String {
+    // sops names an Azure key by its URL, `{vault_url}/keys/{name}/{version}`.
+    if let (Some(vault), Some(name)) = (entry.field("vault_url"), entry.field("name")) {
+        let version = entry.field("version").unwrap_or_default();
+        return format!("{vault}/keys/{name}/{version}");
+    }
     entry.identity().unwrap_or_default().to_owned()
 }
 

@@ -8,6 +8,7 @@
 //! crates' tests share too (the `fixtures/` paths, the reference sops, the binary locator, the
 //! malformed inputs) comes from the `sops-test-support` crate.
 
+mod backends;
 mod cli_errors;
 mod cmd;
 mod crash_safety;

@@ -90,16 +90,17 @@ fn wrap_entry(
             Err(e) => failures.push(e.message),
         }
     }
-    let message = if failures.is_empty() {
-        format!("sops-rs cannot encrypt to {} keys", entry.key_type)
-    } else {
-        format!(
-            "could not encrypt the data key with {}: {}",
-            entry.describe(),
-            failures.join("; ")
-        )
-    };
-    Err(Error::new(ErrorKind::NoEncryptionKey, message))
+    if failures.is_empty() {
+        let message = format!("sops-rs cannot encrypt to {} keys", entry.key_type);
+        return Err(Error::new(ErrorKind::NoEncryptionKey, message));
+    }
+    // sops 3.11: a master key that fails to wrap is "Could not generate data key", exit 1.
+    let message = format!(
+        "Could not generate data key: could not encrypt the data key with {}: {}",
+        entry.describe(),
+        failures.join("; ")
+    );
+    Err(Error::new(ErrorKind::Generic, message))
 }
 
 /// The threshold in effect: `shamir_threshold`, or every group when it is 0.

@@ -6,6 +6,10 @@
 //! the `fixtures/` paths come from the `sops-test-support` crate.
 
 mod age;
+#[cfg(feature = "azure")]
+mod azure;
+#[cfg(feature = "hckms")]
+mod hckms;
 mod hygiene;
 #[cfg(feature = "kms")]
 mod kms;

@@ -150,12 +150,15 @@ impl HckmsKeySource {
         if let Some(token) = &credentials.security_token {
             signed.push(("X-Security-Token", token.as_str()));
         }
+        let signable = sign::Signable {
+            method: "POST",
+            path: &path,
+            query: &[],
+            headers: &signed,
+            body: body.as_bytes(),
+        };
         let authorization = Zeroizing::new(sign::sign(
-            "POST",
-            &path,
-            &[],
-            &signed,
-            body.as_bytes(),
+            &signable,
             &date,
             &credentials.access_key,
             &credentials.secret_key,

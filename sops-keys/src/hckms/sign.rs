@@ -11,20 +11,31 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-/// The headers to add to a request: `X-Sdk-Date` and `Authorization`.
-///
-/// `headers` are the request's other headers (name, value), `Host` included; `date` is
-/// `YYYYMMDDTHHMMSSZ`.
+/// What of a request the signature covers.
+pub(crate) struct Signable<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) query: &'a [(&'a str, &'a str)],
+    /// The request's headers (name, value) besides `X-Sdk-Date`, `Host` included.
+    pub(crate) headers: &'a [(&'a str, &'a str)],
+    pub(crate) body: &'a [u8],
+}
+
+/// The `Authorization` header of `request` sent with `X-Sdk-Date: {date}`
+/// (`YYYYMMDDTHHMMSSZ`).
 pub(crate) fn sign(
-    method: &str,
-    path: &str,
-    query: &[(&str, &str)],
-    headers: &[(&str, &str)],
-    body: &[u8],
+    request: &Signable<'_>,
     date: &str,
     access_key: &str,
     secret_key: &str,
 ) -> String {
+    let Signable {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    } = *request;
     let mut signed: Vec<(String, String)> = headers
         .iter()
         .filter(|(name, _)| {
@@ -92,23 +103,29 @@ mod tests {
 
     #[test]
     fn canonical_uri_always_ends_with_a_slash_and_headers_are_sorted() {
+        let request = |path, headers| Signable {
+            method: "POST",
+            path,
+            query: &[],
+            headers,
+            body: b"{}",
+        };
+        let date = "20260101T000000Z";
         let a = sign(
-            "POST",
-            "/v1.0/p/kms/encrypt-data",
-            &[],
-            &[("Host", "h"), ("X-Project-Id", "p")],
-            b"{}",
-            "20260101T000000Z",
+            &request(
+                "/v1.0/p/kms/encrypt-data",
+                &[("Host", "h"), ("X-Project-Id", "p")],
+            ),
+            date,
             "AK",
             "SK",
         );
         let b = sign(
-            "POST",
-            "/v1.0/p/kms/encrypt-data/",
-            &[],
-            &[("X-Project-Id", "p"), ("Host", "h")],
-            b"{}",
-            "20260101T000000Z",
+            &request(
+                "/v1.0/p/kms/encrypt-data/",
+                &[("X-Project-Id", "p"), ("Host", "h")],
+            ),
+            date,
             "AK",
             "SK",
         );

@@ -34,7 +34,10 @@ fn signed_requests_wrap_and_unwrap_and_a_wrong_key_is_refused() {
     assert!(auth.starts_with("SDK-HMAC-SHA256 Access="), "{auth}");
 
     std::env::set_var("HUAWEICLOUD_SDK_SK", "not-the-secret-key");
-    let error = source.unwrap(&entry).unwrap().unwrap_err().to_string();
+    let Some(Err(error)) = source.unwrap(&entry) else {
+        panic!("a wrong secret key unwrapped the data key");
+    };
+    let error = error.to_string();
     assert!(error.contains(&HckmsServer::key_id()), "{error}");
     assert!(
         error.contains("APIGW.0301") && error.contains("hint"),

@@ -10,6 +10,7 @@ use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::IdentityEnv;
 use sops_keys::age::{parse_recipients, AgeKeySource};
 use sops_keys::azure::AzureKeySource;
+use sops_keys::gcp::GcpKmsKeySource;
 use sops_keys::hckms::HckmsKeySource;
 use sops_keys::kms::parse::{parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
 use sops_keys::kms::KmsKeySource;
@@ -24,6 +25,7 @@ pub(crate) struct KeySources {
     pub(crate) pgp: Logged<PgpKeySource>,
     pub(crate) azure: Logged<AzureKeySource>,
     pub(crate) hckms: Logged<HckmsKeySource>,
+    pub(crate) gcp: Logged<GcpKmsKeySource>,
 }
 
 impl KeySources {
@@ -34,6 +36,7 @@ impl KeySources {
             pgp: Logged::new(pgp),
             azure: Logged::new(AzureKeySource::new()),
             hckms: Logged::new(HckmsKeySource::new()),
+            gcp: Logged::new(GcpKmsKeySource::new()),
         }
     }
 
@@ -53,7 +56,14 @@ impl KeySources {
     }
 
     pub(crate) fn as_list(&self) -> Vec<&dyn sops_core::KeySource> {
-        vec![&self.age, &self.pgp, &self.kms, &self.azure, &self.hckms]
+        vec![
+            &self.age,
+            &self.pgp,
+            &self.kms,
+            &self.azure,
+            &self.hckms,
+            &self.gcp,
+        ]
     }
 
     /// Adds to a "could not retrieve the data key" error the places each backend looked.

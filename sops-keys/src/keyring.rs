@@ -37,6 +37,8 @@ impl KeyringFromEnv for Keyring {
         keyring.push(Box::new(crate::kms::KmsKeySource::new()));
         #[cfg(feature = "azure")]
         keyring.push(Box::new(crate::azure::AzureKeySource::new()));
+        #[cfg(feature = "gcp")]
+        keyring.push(Box::new(crate::gcp::GcpKmsKeySource::new()));
         #[cfg(feature = "hckms")]
         keyring.push(Box::new(crate::hckms::HckmsKeySource::new()));
         keyring

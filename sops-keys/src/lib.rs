@@ -12,6 +12,7 @@
 //! | [`age`] | always | `age::AgeKeySource` | `age::IdentityEnv` | `age`: `recipient`, `enc` |
 //! | [`pgp`] | `pgp` | `pgp::PgpKeySource` | `pgp::PgpConfig` | `pgp`: `created_at`, `enc`, `fp` |
 //! | [`kms`] | `kms` | `kms::KmsKeySource` | `kms::KmsOptions` | `kms`: `arn`, `role`, `context`, `created_at`, `enc`, `aws_profile` |
+//! | [`gcp`] | `gcp` | `gcp::GcpKmsKeySource` | `gcp::credential::GoogleCredentials` | `gcp_kms`: `resource_id`, `created_at`, `enc` |
 //! | [`hckms`] | `hckms` | `hckms::HckmsKeySource` | the environment | `hckms`: `key_id`, `created_at`, `enc` |
 //! | [`azure`] | `azure` | `azure::AzureKeySource` | `azure::credential::CredentialChain` | `azure_kv`: `vault_url`, `name`, `version`, `created_at`, `enc` |
 //!
@@ -30,6 +31,9 @@
 //!   (RSA-OAEP-256) through Key Vault's challenge flow, with the credentials of
 //!   `DefaultAzureCredential` (environment client secret, workload identity, managed identity,
 //!   Azure CLI).
+//! * **GCP Cloud KMS** (feature `gcp`) wraps with the crypto key's `encrypt` method over KMS's
+//!   REST API, with `GOOGLE_CREDENTIALS`, `GOOGLE_OAUTH_ACCESS_TOKEN` or Application Default
+//!   Credentials (service-account and authorized-user files, the metadata server).
 //! * **HuaweiCloud KMS** (feature `hckms`) wraps with `encrypt-data` at the key's regional
 //!   endpoint, signing each request with the access key (`SDK-HMAC-SHA256`).
 //!
@@ -99,6 +103,8 @@
 )]
 #![cfg_attr(feature = "azure", doc = "\n[`azure`]: crate::azure")]
 #![cfg_attr(not(feature = "azure"), doc = "\n[`azure`]: crate#backends")]
+#![cfg_attr(feature = "gcp", doc = "\n[`gcp`]: crate::gcp")]
+#![cfg_attr(not(feature = "gcp"), doc = "\n[`gcp`]: crate#backends")]
 #![cfg_attr(feature = "hckms", doc = "\n[`hckms`]: crate::hckms")]
 #![cfg_attr(not(feature = "hckms"), doc = "\n[`hckms`]: crate#backends")]
 #![cfg_attr(feature = "aws", doc = "\n[`aws`]: crate::aws")]
@@ -111,6 +117,8 @@ pub mod age;
 pub mod aws;
 #[cfg(feature = "azure")]
 pub mod azure;
+#[cfg(feature = "gcp")]
+pub mod gcp;
 #[cfg(feature = "hckms")]
 pub mod hckms;
 #[cfg(feature = "https")]

@@ -6,12 +6,15 @@
 //!   (`encrypt`/`decrypt`/`wrapkey`/`unwrapkey` with RSA-OAEP-256, `GET` key), behind the Key
 //!   Vault challenge (401 with `WWW-Authenticate`);
 //! * [`hckms`]: HuaweiCloud KMS `encrypt-data`/`decrypt-data` behind AK/SK signature checks,
+//!   with AES-256-GCM;
+//! * [`gcp`]: GCP Cloud KMS `encrypt`/`decrypt` over REST and Google's OAuth 2.0 token endpoint,
 //!   with AES-256-GCM.
 //!
 //! A server is trusted because the reference sops encrypts and decrypts through it in the
 //! same test run; each also records the requests it answered.
 
 pub mod azure;
+pub mod gcp;
 pub mod hckms;
 
 use base64::Engine as _;

@@ -1,4 +1,4 @@
-//! The cloud key backends (Azure Key Vault, HuaweiCloud KMS), each tested inside a private
+//! The cloud key backends (Azure Key Vault, GCP KMS, HuaweiCloud KMS), each tested inside a private
 //! network and mount namespace (`sops_test_support::netns`) against a stand-in of its service
 //! that the reference sops uses first in the same run.
 //!
@@ -7,6 +7,7 @@
 //! CA as `SSL_CERT_FILE`. Its checks are shared by the backends' test files.
 
 mod azure;
+mod gcp;
 mod hckms;
 
 use crate::support::{age_recipient, Cmd, Identity, Output, Sandbox, Tool};

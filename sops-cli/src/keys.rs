@@ -158,9 +158,10 @@ pub(crate) fn kms_entries(
     Ok(kms_list(list, &context, profile))
 }
 
-/// Entries of a key type sops-rs cannot encrypt to yet (GCP KMS, Azure Key Vault, Vault
-/// transit, HuaweiCloud KMS) from a comma-separated flag value: they are accepted, and wrapping
-/// the data key for them fails with a message that names the type.
+/// Recipient entries of the remote key types (GCP KMS, Azure Key Vault, Vault transit,
+/// HuaweiCloud KMS) from a comma-separated flag value, naming the key by its one identifying
+/// field; the backend fills in the rest when it wraps (Azure splits its key URL then). Vault
+/// transit has no backend yet: wrapping for it fails with a message that names the type.
 pub(crate) fn unsupported_entries(key_type: &str, list: &str) -> Vec<KeyEntry> {
     let field = match key_type {
         "gcp_kms" => "resource_id",

@@ -20,8 +20,9 @@ pub trait KeyringFromEnv {
     /// Every key source of every enabled backend, in sops's order of use: age (the identities
     /// of `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, the SSH keys and
     /// `~/.config/sops/age/keys.txt`), then with the `pgp` feature OpenPGP (key files, legacy
-    /// keyrings, `gpg`), then with the `kms` feature AWS KMS (the SDK's credential chain), then Azure Key Vault,
-    /// GCP KMS and HuaweiCloud KMS with their features (`azure`, `gcp`, `hckms`).
+    /// keyrings, `gpg`), then with the `kms` feature AWS KMS (the SDK's credential chain),
+    /// then Azure Key Vault, GCP KMS and HuaweiCloud KMS with their features (`azure`, `gcp`,
+    /// `hckms`).
     ///
     /// Nothing is read or asked until a key entry needs it, so this never fails: a backend
     /// without usable keys reports what it looked for when a file cannot be opened.

@@ -107,7 +107,8 @@ impl GcpServer {
             .map(|h| h.split(':').next().unwrap_or(h))
         {
             Some(TOKEN_HOST) => self.token(request),
-            Some(KMS_HOST) => self.kms(request),
+            // cloudkms.googleapis.com, or cloudkms.<universe> for SOPS_GCP_KMS_UNIVERSE_DOMAIN.
+            Some(host) if host.starts_with("cloudkms.") => self.kms(request),
             other => error(404, "NOT_FOUND", &format!("unknown host {other:?}")),
         }
     }

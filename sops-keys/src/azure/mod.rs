@@ -10,7 +10,7 @@
 //! of the vault and written down, as sops 3.12 does.
 //!
 //! Credentials come from the chain of `DefaultAzureCredential` ([`credential`]); the vault is
-//! called through its challenge flow ([`vault`]): a first request without a token is answered
+//! called through its challenge flow: a first request without a token is answered
 //! with `401` and `WWW-Authenticate`, which names the tenant's authority and the resource to
 //! ask a token for.
 //!

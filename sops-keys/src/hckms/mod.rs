@@ -8,7 +8,7 @@
 //! Requests go to the regional endpoint `https://kms.<region>.myhuaweicloud.com` (or
 //! `HUAWEICLOUD_SDK_KMS_ENDPOINT`, a sops-rs extension for private endpoints) as
 //! `POST /v1.0/{project_id}/kms/{encrypt,decrypt}-data`, signed with the access key
-//! ([`sign`]: `SDK-HMAC-SHA256`). Credentials are the Go SDK's environment credentials:
+//! (`SDK-HMAC-SHA256`). Credentials are the Go SDK's environment credentials:
 //! `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_PROJECT_ID` and the optional
 //! `HUAWEICLOUD_SDK_SECURITY_TOKEN` (temporary credentials). The SDK's profile file, ECS
 //! metadata credentials and its project-ID lookup through IAM are not implemented: without a

@@ -83,3 +83,13 @@ fn a_wrong_client_secret_fails_like_sops_with_a_hint() {
     let wrong = AzureServer::credential_env("not-the-secret");
     cloud.check_wrong_credentials(&file, &wrong, &["--azure-kv", &url], "not-the-secret");
 }
+
+#[test]
+fn no_credentials_fail_like_sops_with_a_hint() {
+    let Some(cloud) = cloud() else { return };
+    let url = AzureServer::key_url(true);
+    let file = cloud.encrypt(Tool::Sops, &["--azure-kv", &url], "by-sops.json");
+    let none =
+        ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"].map(|k| (k, String::new()));
+    cloud.check_wrong_credentials(&file, &none, &["--azure-kv", &url], "");
+}

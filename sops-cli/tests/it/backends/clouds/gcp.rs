@@ -87,3 +87,12 @@ fn a_wrong_access_token_fails_like_sops_with_a_hint() {
     let wrong = vec![("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29.not-the-token".to_owned())];
     cloud.check_wrong_credentials(&file, &wrong, &["--gcp-kms", id], "ya29.not-the-token");
 }
+
+#[test]
+fn no_credentials_fail_like_sops_with_a_hint() {
+    let Some(cloud) = cloud() else { return };
+    let id = gcp::RESOURCE_ID;
+    let file = cloud.encrypt(Tool::Sops, &["--gcp-kms", id], "by-sops.json");
+    let none = [("GOOGLE_OAUTH_ACCESS_TOKEN", String::new())];
+    cloud.check_wrong_credentials(&file, &none, &["--gcp-kms", id], "");
+}

@@ -51,3 +51,12 @@ fn a_wrong_secret_key_fails_like_sops_with_a_hint() {
     let wrong = HckmsServer::credential_env("not-the-secret-key");
     cloud.check_wrong_credentials(&file, &wrong, &["--hckms", &id], "not-the-secret-key");
 }
+
+#[test]
+fn no_credentials_fail_like_sops_with_a_hint() {
+    let Some(cloud) = cloud() else { return };
+    let id = HckmsServer::key_id();
+    let file = cloud.encrypt(Tool::Sops, &["--hckms", &id], "by-sops.json");
+    let none = ["HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"].map(|k| (k, String::new()));
+    cloud.check_wrong_credentials(&file, &none, &["--hckms", &id], "");
+}

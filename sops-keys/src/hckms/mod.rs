@@ -10,9 +10,11 @@
 //! `POST /v1.0/{project_id}/kms/{encrypt,decrypt}-data`, signed with the access key
 //! (`SDK-HMAC-SHA256`). Credentials are the Go SDK's environment credentials:
 //! `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_PROJECT_ID` and the optional
-//! `HUAWEICLOUD_SDK_SECURITY_TOKEN` (temporary credentials). The SDK's profile file, ECS
-//! metadata credentials and its project-ID lookup through IAM are not implemented: without a
-//! project ID the error says to set one.
+//! `HUAWEICLOUD_SDK_SECURITY_TOKEN` (temporary credentials). Without a project ID it is
+//! looked up, as the SDK does, in IAM's project list for the region
+//! (`GET https://iam.<region>.myhuaweicloud.com/v3/projects?name=<region>`, or
+//! `HUAWEICLOUD_SDK_IAM_ENDPOINT`), once per region. The SDK's profile file and ECS metadata
+//! credentials are not implemented.
 //!
 //! Errors name the key ID and never a credential.
 
@@ -103,19 +105,89 @@ impl HckmsKeySource {
                 key.key_id
             )));
         };
-        let Some(project_id) = var("HUAWEICLOUD_SDK_PROJECT_ID") else {
-            return Err(KeyError::new(format!(
-                "no HuaweiCloud project ID for KMS key {} in region {}\n  hint: export \
-                 HUAWEICLOUD_SDK_PROJECT_ID (sops-rs does not look it up through IAM)",
-                key.key_id, key.region
-            )));
-        };
-        Ok(Credentials {
+        let mut credentials = Credentials {
             access_key: Zeroizing::new(ak),
             secret_key: Zeroizing::new(sk),
-            project_id,
+            project_id: var("HUAWEICLOUD_SDK_PROJECT_ID").unwrap_or_default(),
             security_token: var("HUAWEICLOUD_SDK_SECURITY_TOKEN").map(Zeroizing::new),
-        })
+        };
+        if credentials.project_id.is_empty() {
+            credentials.project_id = Self::project_id(key, &credentials)?;
+        }
+        Ok(credentials)
+    }
+
+    /// The project of `key`'s region, from IAM (`GET /v3/projects?name=<region>`).
+    fn project_id(key: &HckmsKey, credentials: &Credentials) -> Result<String, KeyError> {
+        let fail = |why: String| {
+            KeyError::new(format!(
+                "failed to get the project ID of region '{}' for HuaweiCloud KMS key {}: {why}\n  \
+                 hint: export HUAWEICLOUD_SDK_PROJECT_ID",
+                key.region, key.key_id
+            ))
+        };
+        let base = match std::env::var("HUAWEICLOUD_SDK_IAM_ENDPOINT")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
+            Some(e) if e.starts_with("https://") => e,
+            Some(e) => format!("https://{e}"),
+            None => format!("https://iam.{}.myhuaweicloud.com", key.region),
+        };
+        let query = format!("name={}", key.region);
+        let url = Url::parse(&format!(
+            "{}/v3/projects?{query}",
+            base.trim_end_matches('/')
+        ))
+        .ok_or_else(|| fail(format!("the IAM endpoint {base:?} is not a URL")))?;
+        let date = sdk_date();
+        let host = url.host_header();
+        let mut signed: Vec<(&str, &str)> = vec![("Host", &host)];
+        if let Some(token) = &credentials.security_token {
+            signed.push(("X-Security-Token", token.as_str()));
+        }
+        let signable = sign::Signable {
+            method: "GET",
+            path: "/v3/projects",
+            query: &[("name", &key.region)],
+            headers: &signed,
+            body: b"",
+        };
+        let authorization = Zeroizing::new(sign::sign(
+            &signable,
+            &date,
+            &credentials.access_key,
+            &credentials.secret_key,
+        ));
+        let mut request = HttpRequest::new("GET", &url)
+            .header("X-Sdk-Date", date)
+            .header("Authorization", authorization.as_str());
+        if let Some(token) = &credentials.security_token {
+            request = request.header("X-Security-Token", token.as_str());
+        }
+        let response = request.send().map_err(|e| fail(e.to_string()))?;
+        let json = response.json();
+        if !response.is_success() {
+            return Err(fail(format!(
+                "IAM answered HTTP {}: {}",
+                response.status,
+                json["error_msg"].as_str().unwrap_or("")
+            )));
+        }
+        let ids: Vec<&str> = json["projects"]
+            .as_array()
+            .map(|list| list.iter().filter_map(|p| p["id"].as_str()).collect())
+            .unwrap_or_default();
+        match ids.as_slice() {
+            [id] => Ok((*id).to_owned()),
+            [] => Err(fail(
+                "IAM lists no project of that name in this account".into(),
+            )),
+            many => Err(fail(format!(
+                "IAM lists several projects: {}",
+                many.join(",")
+            ))),
+        }
     }
 
     fn call(
@@ -139,11 +211,7 @@ impl HckmsKeySource {
                 ))
             })?;
         let body = Zeroizing::new(body.to_string());
-        let date: String = CivilTime::now_utc()
-            .rfc3339()
-            .chars()
-            .filter(|c| *c != '-' && *c != ':')
-            .collect();
+        let date = sdk_date();
         let host = url.host_header();
         let mut signed: Vec<(&str, &str)> =
             vec![("Host", &host), ("X-Project-Id", &credentials.project_id)];
@@ -247,6 +315,15 @@ impl HckmsKeySource {
             })?;
         Ok(SecretBytes::new(bytes))
     }
+}
+
+/// `X-Sdk-Date`: now, `YYYYMMDDTHHMMSSZ`.
+fn sdk_date() -> String {
+    CivilTime::now_utc()
+        .rfc3339()
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect()
 }
 
 impl KeySource for HckmsKeySource {

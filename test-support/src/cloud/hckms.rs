@@ -21,6 +21,9 @@ use sha2::{Digest, Sha256};
 pub const REGION: &str = "cn-north-4";
 /// Its host.
 pub const HOST: &str = "kms.cn-north-4.myhuaweicloud.com";
+/// The hosts of IAM, where the SDKs look the project ID up when none is configured (global
+/// and regional).
+pub const IAM_HOSTS: [&str; 2] = ["iam.myhuaweicloud.com", "iam.cn-north-4.myhuaweicloud.com"];
 /// The project ID requests must name.
 pub const PROJECT_ID: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 /// The key's UUID.
@@ -52,8 +55,8 @@ impl HckmsServer {
     }
 
     /// The host names to map to 127.0.0.1.
-    pub fn host_names() -> [&'static str; 1] {
-        [HOST]
+    pub fn host_names() -> [&'static str; 3] {
+        [HOST, IAM_HOSTS[0], IAM_HOSTS[1]]
     }
 
     /// The key ID sops takes (`--hckms`): `region:uuid`.
@@ -78,6 +81,15 @@ impl HckmsServer {
                 "APIGW.0301",
                 &format!("Incorrect IAM authentication information: {why}"),
             );
+        }
+        if request.path() == "/v3/projects" && request.method == "GET" {
+            // Keystone's project list, filtered by `name=<region>`.
+            let projects = if request.query() == format!("name={REGION}") {
+                json!([{"id": PROJECT_ID, "name": REGION, "enabled": true, "domain_id": "d0"}])
+            } else {
+                json!([])
+            };
+            return Response::json(200, &json!({"projects": projects, "links": {}}));
         }
         let expected = |op: &str| format!("/v1.0/{PROJECT_ID}/kms/{op}");
         let body = request.json();

@@ -60,3 +60,28 @@ fn no_credentials_fail_like_sops_with_a_hint() {
     let none = ["HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"].map(|k| (k, String::new()));
     cloud.check_wrong_credentials(&file, &none, &["--hckms", &id], "");
 }
+
+#[test]
+fn without_a_project_id_both_look_it_up_in_iam() {
+    let Some(cloud) = cloud() else { return };
+    let id = HckmsServer::key_id();
+    let file = cloud.encrypt(Tool::SopsRs, &["--hckms", &id], "by-sops-rs.json");
+    for tool in [Tool::Sops, Tool::SopsRs] {
+        let out = cloud
+            .cmd(tool)
+            .env("HUAWEICLOUD_SDK_PROJECT_ID", "")
+            .identity(crate::support::Identity::None)
+            .args(["decrypt", "--input-type", "json"])
+            .arg(&file)
+            .run();
+        assert!(out.success(), "{}", out.describe());
+    }
+    let iam: Vec<String> = cloud
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path() == "/v3/projects")
+        .map(|r| r.header("host").unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(iam.len(), 2, "each tool asked IAM once: {iam:?}");
+}

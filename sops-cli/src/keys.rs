@@ -9,6 +9,9 @@ use sops_core::config::{find_config, key_entry, kms_entries as kms_list, Config,
 use sops_core::{EncryptOptions, KeyEntry, PartialRule};
 use sops_keys::age::IdentityEnv;
 use sops_keys::age::{parse_recipients, AgeKeySource};
+use sops_keys::azure::AzureKeySource;
+use sops_keys::gcp::GcpKmsKeySource;
+use sops_keys::hckms::HckmsKeySource;
 use sops_keys::keyservice::{sources_in_order, RemoteKeySource};
 use sops_keys::kms::parse::{parse_encryption_context, INVALID_CONTEXT_EXIT_CODE};
 use sops_keys::kms::KmsKeySource;
@@ -27,6 +30,9 @@ pub(crate) struct KeySources {
     remote: Vec<Logged<RemoteKeySource>>,
     /// `--enable-local-keyservice`: whether the backends above are used.
     local: bool,
+    pub(crate) azure: Logged<AzureKeySource>,
+    pub(crate) hckms: Logged<HckmsKeySource>,
+    pub(crate) gcp: Logged<GcpKmsKeySource>,
 }
 
 impl KeySources {
@@ -39,6 +45,9 @@ impl KeySources {
             vault: Logged::new(VaultKeySource::from_env()),
             remote: services.sources().into_iter().map(Logged::new).collect(),
             local: services.local,
+            azure: Logged::new(AzureKeySource::new()),
+            hckms: Logged::new(HckmsKeySource::new()),
+            gcp: Logged::new(GcpKmsKeySource::new()),
         }
     }
 
@@ -60,8 +69,15 @@ impl KeySources {
     /// The local backends (a new backend is one more element here) and the key services, in
     /// the order they are asked ([`sources_in_order`]).
     pub(crate) fn as_list(&self) -> Vec<&dyn sops_core::KeySource> {
-        let local: Vec<&dyn sops_core::KeySource> =
-            vec![&self.age, &self.pgp, &self.kms, &self.vault];
+        let local: Vec<&dyn sops_core::KeySource> = vec![
+            &self.age,
+            &self.pgp,
+            &self.kms,
+            &self.vault,
+            &self.azure,
+            &self.hckms,
+            &self.gcp,
+        ];
         let remote = self.remote.iter().map(|s| s as &dyn sops_core::KeySource);
         sources_in_order(local, self.local, remote)
     }
@@ -148,6 +164,10 @@ pub(crate) fn kms_entries(
 /// sops-rs cannot encrypt to yet (GCP KMS, Azure Key Vault, HuaweiCloud KMS) wrapping the data
 /// key fails with a message that names the type; a Vault transit entry holds the key URI in
 /// `vault_address` until the Vault backend wraps it (and refuses a malformed URI then).
+/// Recipient entries of the remote key types (GCP KMS, Azure Key Vault, Vault transit,
+/// HuaweiCloud KMS) from a comma-separated flag value, naming the key by its one identifying
+/// field; the backend fills in the rest when it wraps (Azure splits its key URL then). Vault
+/// transit has no backend yet: wrapping for it fails with a message that names the type.
 pub(crate) fn unsupported_entries(key_type: &str, list: &str) -> Vec<KeyEntry> {
     let field = match key_type {
         "gcp_kms" => "resource_id",

@@ -96,6 +96,7 @@ fn describe(entry: &KeyEntry) -> (&'static str, Option<(&'static str, String)>, 
             )),
             true,
         ),
+        "hckms" => ("HCKMS", Some(("keyID", field("key_id"))), true),
         _ => ("SOPS", None, false),
     }
 }

@@ -21,7 +21,8 @@ pub trait KeyringFromEnv {
     /// of `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, the SSH keys and
     /// `~/.config/sops/age/keys.txt`), then with the `pgp` feature OpenPGP (key files, legacy
     /// keyrings, `gpg`), then with the `kms` feature AWS KMS (the SDK's credential chain), then
-    /// with the `vault` feature Vault transit (`VAULT_TOKEN`, else `~/.vault-token`).
+    /// with the `vault` feature Vault transit (`VAULT_TOKEN`, else `~/.vault-token`), then Azure
+    /// Key Vault, GCP KMS and HuaweiCloud KMS with their features (`azure`, `gcp`, `hckms`).
     ///
     /// Nothing is read or asked until a key entry needs it, so this never fails: a backend
     /// without usable keys reports what it looked for when a file cannot be opened.
@@ -38,6 +39,12 @@ impl KeyringFromEnv for Keyring {
         keyring.push(Box::new(crate::kms::KmsKeySource::new()));
         #[cfg(feature = "vault")]
         keyring.push(Box::new(crate::vault::VaultKeySource::from_env()));
+        #[cfg(feature = "azure")]
+        keyring.push(Box::new(crate::azure::AzureKeySource::new()));
+        #[cfg(feature = "gcp")]
+        keyring.push(Box::new(crate::gcp::GcpKmsKeySource::new()));
+        #[cfg(feature = "hckms")]
+        keyring.push(Box::new(crate::hckms::HckmsKeySource::new()));
         keyring
     }
 }

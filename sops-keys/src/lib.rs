@@ -13,6 +13,9 @@
 //! | [`pgp`] | `pgp` | `pgp::PgpKeySource` | `pgp::PgpConfig` | `pgp`: `created_at`, `enc`, `fp` |
 //! | [`kms`] | `kms` | `kms::KmsKeySource` | `kms::KmsOptions` | `kms`: `arn`, `role`, `context`, `created_at`, `enc`, `aws_profile` |
 //! | [`vault`] | `vault` | `vault::VaultKeySource` | `vault::VaultSettings` | `hc_vault`: `vault_address`, `engine_path`, `key_name`, `created_at`, `enc` |
+//! | [`gcp`] | `gcp` | `gcp::GcpKmsKeySource` | `gcp::credential::GoogleCredentials` | `gcp_kms`: `resource_id`, `created_at`, `enc` |
+//! | [`hckms`] | `hckms` | `hckms::HckmsKeySource` | the environment | `hckms`: `key_id`, `created_at`, `enc` |
+//! | [`azure`] | `azure` | `azure::AzureKeySource` | `azure::credential::CredentialChain` | `azure_kv`: `vault_url`, `name`, `version`, `created_at`, `enc` |
 //!
 //! * **age** wraps for `age1…`, post-quantum `age1pq1…`, `ssh-ed25519` and `ssh-rsa`
 //!   recipients as an ASCII-armored age file, and unwraps with identities from `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`,
@@ -26,6 +29,16 @@
 //!   sops does.
 //! * **Vault transit** (feature `vault`) wraps with `POST /v1/<engine>/encrypt/<key>` of
 //!   HashiCorp Vault or OpenBao, with `VAULT_TOKEN` (else `~/.vault-token`), as sops does.
+//!
+//! * **Azure Key Vault** (feature `azure`) wraps with the vault key's `encrypt` operation
+//!   (RSA-OAEP-256) through Key Vault's challenge flow, with the credentials of
+//!   `DefaultAzureCredential` (environment client secret, workload identity, managed identity,
+//!   Azure CLI).
+//! * **GCP Cloud KMS** (feature `gcp`) wraps with the crypto key's `encrypt` method over KMS's
+//!   REST API, with `GOOGLE_CREDENTIALS`, `GOOGLE_OAUTH_ACCESS_TOKEN` or Application Default
+//!   Credentials (service-account and authorized-user files, the metadata server).
+//! * **HuaweiCloud KMS** (feature `hckms`) wraps with `encrypt-data` at the key's regional
+//!   endpoint, signing each request with the access key (`SDK-HMAC-SHA256`).
 //!
 //! The `aws` feature (turned on by `kms`) adds [`aws`], the AWS SDK glue (HTTP client, SDK
 //! configuration, blocking calls, error text) that the KMS backend shares with other AWS
@@ -105,6 +118,12 @@
     not(feature = "keyservice"),
     doc = "\n[`keyservice`]: crate#backends\n[`keyservice::RemoteKeySource`]: crate#backends"
 )]
+#![cfg_attr(feature = "azure", doc = "\n[`azure`]: crate::azure")]
+#![cfg_attr(not(feature = "azure"), doc = "\n[`azure`]: crate#backends")]
+#![cfg_attr(feature = "gcp", doc = "\n[`gcp`]: crate::gcp")]
+#![cfg_attr(not(feature = "gcp"), doc = "\n[`gcp`]: crate#backends")]
+#![cfg_attr(feature = "hckms", doc = "\n[`hckms`]: crate::hckms")]
+#![cfg_attr(not(feature = "hckms"), doc = "\n[`hckms`]: crate#backends")]
 #![cfg_attr(feature = "aws", doc = "\n[`aws`]: crate::aws")]
 #![cfg_attr(not(feature = "aws"), doc = "\n[`aws`]: crate#backends")]
 #![forbid(unsafe_code)]
@@ -113,6 +132,14 @@
 pub mod age;
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "azure")]
+pub mod azure;
+#[cfg(feature = "gcp")]
+pub mod gcp;
+#[cfg(feature = "hckms")]
+pub mod hckms;
+#[cfg(feature = "https")]
+mod https;
 mod keyring;
 #[cfg(feature = "keyservice")]
 pub mod keyservice;

@@ -14,6 +14,9 @@
 //! * [`vault`]: a Vault test server (transit and KV, HTTP or TLS) on 127.0.0.1;
 //! * [`binary`]: the `sops-rs` binary under test (`$SOPS_RS_TEST_BIN` or Cargo's build);
 //! * [`malformed`]: the malformed inputs too big to commit, built at test time;
+//! * [`cloud`]: stand-ins for Azure Key Vault (and Entra ID), HuaweiCloud KMS and GCP KMS;
+//! * [`netns`]: a private network and mount namespace where cloud host names resolve to a
+//!   test TLS server on 127.0.0.1:443, for the GCP, Azure and HuaweiCloud backends;
 //! * [`layout`]: the guard that every test file is a module of the crate's one test binary.
 //!
 //! What only the CLI tests use (the sandbox, the command runner, the output comparisons) stays in
@@ -23,10 +26,12 @@
 
 pub mod binary;
 pub mod cleartext;
+pub mod cloud;
 pub mod fixtures;
 pub mod layout;
 pub mod malformed;
 pub mod moto;
+pub mod netns;
 pub mod plugin;
 pub mod reference;
 pub mod vault;

@@ -228,13 +228,13 @@ pub(crate) enum GroupsAction {
         /// KMS encryption context for the new group's KMS keys, `key:value,key:value`.
         #[arg(long = "encryption-context")]
         encryption_context: Option<String>,
-        /// GCP KMS resource IDs of the new group (repeatable; sops-rs cannot use them yet).
+        /// GCP KMS resource IDs of the new group (repeatable).
         #[arg(long = "gcp-kms")]
         gcp_kms: Vec<String>,
-        /// HuaweiCloud KMS key IDs of the new group (repeatable; sops-rs cannot use them yet).
+        /// HuaweiCloud KMS key IDs of the new group (repeatable).
         #[arg(long = "hckms")]
         hckms: Vec<String>,
-        /// Azure Key Vault key URLs of the new group (repeatable; sops-rs cannot use them yet).
+        /// Azure Key Vault key URLs of the new group (repeatable).
         #[arg(long = "azure-kv")]
         azure_kv: Vec<String>,
         /// Vault transit key URIs of the new group (repeatable).

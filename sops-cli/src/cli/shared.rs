@@ -47,16 +47,16 @@ pub(crate) struct KeyArgs {
     /// AWS profile for KMS keys.
     #[arg(long = "aws-profile")]
     pub(crate) aws_profile: Option<String>,
-    /// GCP KMS resource IDs (sops-rs cannot use them yet).
+    /// GCP KMS resource IDs.
     #[arg(long = "gcp-kms", env = "SOPS_GCP_KMS_IDS")]
     pub(crate) gcp_kms: Option<String>,
-    /// Azure Key Vault key URLs (sops-rs cannot use them yet).
+    /// Azure Key Vault key URLs.
     #[arg(long = "azure-kv", env = "SOPS_AZURE_KEYVAULT_URLS")]
     pub(crate) azure_kv: Option<String>,
     /// HashiCorp Vault transit key URIs (`https://vault:8200/v1/transit/keys/NAME`).
     #[arg(long = "hc-vault-transit", env = "SOPS_VAULT_URIS")]
     pub(crate) hc_vault_transit: Option<String>,
-    /// HuaweiCloud KMS key IDs (sops-rs cannot use them yet).
+    /// HuaweiCloud KMS key IDs.
     #[arg(long = "hckms", env = "SOPS_HUAWEICLOUD_KMS_IDS")]
     pub(crate) hckms: Option<String>,
 }
@@ -155,19 +155,19 @@ pub(crate) struct KeyChangeArgs {
     /// Remove AWS KMS ARNs.
     #[arg(long = "rm-kms")]
     pub(crate) rm_kms: Option<String>,
-    /// Add GCP KMS resource IDs (sops-rs cannot encrypt to them yet).
+    /// Add GCP KMS resource IDs.
     #[arg(long = "add-gcp-kms")]
     pub(crate) add_gcp_kms: Option<String>,
     /// Remove GCP KMS resource IDs.
     #[arg(long = "rm-gcp-kms")]
     pub(crate) rm_gcp_kms: Option<String>,
-    /// Add HuaweiCloud KMS key IDs (sops-rs cannot encrypt to them yet).
+    /// Add HuaweiCloud KMS key IDs.
     #[arg(long = "add-hckms")]
     pub(crate) add_hckms: Option<String>,
     /// Remove HuaweiCloud KMS key IDs.
     #[arg(long = "rm-hckms")]
     pub(crate) rm_hckms: Option<String>,
-    /// Add Azure Key Vault key URLs (sops-rs cannot encrypt to them yet).
+    /// Add Azure Key Vault key URLs.
     #[arg(long = "add-azure-kv")]
     pub(crate) add_azure_kv: Option<String>,
     /// Remove Azure Key Vault key URLs.

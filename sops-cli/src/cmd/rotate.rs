@@ -18,6 +18,11 @@ fn identity(entry: &KeyEntry) -> String {
     if let Some(uri) = sops_keys::vault::entry_uri(entry) {
         return uri;
     }
+    // sops names an Azure key by its URL, `{vault_url}/keys/{name}/{version}`.
+    if let (Some(vault), Some(name)) = (entry.field("vault_url"), entry.field("name")) {
+        let version = entry.field("version").unwrap_or_default();
+        return format!("{vault}/keys/{name}/{version}");
+    }
     entry.identity().unwrap_or_default().to_owned()
 }
 

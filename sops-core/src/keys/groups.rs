@@ -94,9 +94,9 @@ fn wrap_entry(
         let message = format!("sops-rs cannot encrypt to {} keys", entry.key_type);
         return Err(Error::new(ErrorKind::NoEncryptionKey, message));
     }
-    // sops: "Could not generate data key: [...]", exit 1 (a KMS or key service that fails).
+    // sops 3.11: a master key that fails to wrap is "Could not generate data key", exit 1.
     let message = format!(
-        "could not encrypt the data key with {}: {}",
+        "Could not generate data key: could not encrypt the data key with {}: {}",
         entry.describe(),
         failures.join("; ")
     );

@@ -1,11 +1,18 @@
 //! The integration tests of `sops-keys`, in one binary (`cargo test -p sops-keys --test it`).
 //!
-//! One folder per backend. The PGP, KMS and Vault modules are compiled only with the crate's
-//! `pgp`, `kms` and `vault` features (the workspace build turns them on, through `sops-cli`):
+//! One folder per backend. The PGP, KMS, Vault, Azure, GCP and HuaweiCloud modules are compiled
+//! only with the crate's feature of the same name (`pgp`, `kms`, `vault`, `azure`, `gcp`, `hckms`;
+//! the workspace build turns them on, through `sops-cli`):
 //! `cargo test -p sops-keys --all-features --test it`. The moto harness, the reference sops and
 //! the `fixtures/` paths come from the `sops-test-support` crate.
 
 mod age;
+#[cfg(feature = "azure")]
+mod azure;
+#[cfg(feature = "gcp")]
+mod gcp;
+#[cfg(feature = "hckms")]
+mod hckms;
 mod hygiene;
 #[cfg(feature = "kms")]
 mod kms;

@@ -1,4 +1,5 @@
-//! Master-key backends that talk to a key service, each against a local stand-in of that
+//! Master-key backends that talk to a service, each tested against a local stand-in of that
 //! service and the reference sops.
 
+mod clouds;
 mod vault;

@@ -28,7 +28,7 @@ pub use files::{
 };
 pub use normalize::normalize_encrypted;
 pub use output::Output;
-pub use sandbox::{Identity, Sandbox};
+pub use sandbox::{Cmd, Identity, Sandbox};
 pub use sops_test_support::fixtures::read;
 pub use sops_test_support::reference::program_on_path;
 pub use sops_test_support::{age_key_path, age_recipient, fixture, reference_sops, repo_root};

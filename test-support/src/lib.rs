@@ -12,11 +12,13 @@
 //! * [`reference`](mod@reference): the reference `sops` 3.11.0 (`$SOPS_REFERENCE_BIN` or `sops`
 //!   on `PATH`), run without its version check;
 //! * [`vault`]: a Vault test server (transit and KV, HTTP or TLS) on 127.0.0.1;
+//! * [`tls`]: the throw-away test CA and server certificate behind the Vault and cloud servers;
 //! * [`binary`]: the `sops-rs` binary under test (`$SOPS_RS_TEST_BIN` or Cargo's build);
 //! * [`malformed`]: the malformed inputs too big to commit, built at test time;
 //! * [`cloud`]: stand-ins for Azure Key Vault (and Entra ID), HuaweiCloud KMS and GCP KMS;
 //! * [`netns`]: a private network and mount namespace where cloud host names resolve to a
 //!   test TLS server on 127.0.0.1:443, for the GCP, Azure and HuaweiCloud backends;
+//! * [`plugin`]: the test age plugin `age-plugin-sopstest`, built and put on a `PATH`;
 //! * [`layout`]: the guard that every test file is a module of the crate's one test binary.
 //!
 //! What only the CLI tests use (the sandbox, the command runner, the output comparisons) stays in
@@ -34,6 +36,7 @@ pub mod moto;
 pub mod netns;
 pub mod plugin;
 pub mod reference;
+pub mod tls;
 pub mod vault;
 
 pub use cleartext::{cleartext_options, CleartextKey};

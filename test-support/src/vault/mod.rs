@@ -22,7 +22,6 @@
 
 mod api;
 mod http;
-mod tls;
 
 pub use api::Recorded;
 
@@ -96,17 +95,17 @@ impl VaultServerBuilder {
             self.state.transit_mounts.push("transit".to_owned());
         }
         let dir = tempfile::tempdir().expect("a scratch directory for the Vault test server");
-        let ca = self.tls.then(tls::TestCa::new);
+        let ca = self.tls.then(|| crate::tls::TestCa::new(&["127.0.0.1"]));
         let ca_file = ca.as_ref().map(|ca| {
             let path = dir.path().join("vault-ca.pem");
-            ca.write_ca(&path);
+            std::fs::write(&path, ca.ca_pem()).expect("write the test CA");
             path
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let local = listener.local_addr().expect("local address");
         let state = Arc::new(Mutex::new(self.state));
         let stop = Arc::new(AtomicBool::new(false));
-        let config = ca.map(|ca| ca.config);
+        let config = ca.map(|ca| ca.server_config());
         let thread = {
             let (state, stop) = (state.clone(), stop.clone());
             std::thread::spawn(move || accept_loop(listener, state, stop, config))

@@ -4,7 +4,7 @@
 //! `scan_comments`). The marks' odd details (a 1-based column in some places, a line number
 //! that lags after a comment) are kept, since the placement depends on them.
 
-use super::scanner::{is_blank, is_break, is_breakz, Comment, Mark, Scan, Scanner, Tok};
+use super::scanner::{is_blank, is_break, is_breakz, Comment, Mark, Scan, Scanner, Text, Tok};
 
 impl Scanner {
     /// Eats whitespace and comments up to the next token.
@@ -63,7 +63,7 @@ impl Scanner {
             return;
         }
         let seen = self.mark.index + peek as i64;
-        let mut text = String::new();
+        let mut text = Text::default();
         let mut start_mark = Mark::default();
         loop {
             if is_breakz(self.ch(0)) {
@@ -105,7 +105,7 @@ impl Scanner {
         let mut first_empty = self.newlines <= 1;
         let mut line = self.mark.line;
         let mut column = self.mark.column;
-        let mut text = String::new();
+        let mut text = Text::default();
         let mut foot_line = -1;
         if scan_mark.line > 0 {
             foot_line = self.mark.line - self.newlines as i64 + 1;

@@ -4,7 +4,8 @@
 //! comment into a comment item at a fixed place among the entries.
 
 use super::parser::{Ev, Event, Parser};
-use super::scanner::{GiveUp, Scan};
+use super::scanner::{GiveUp, Scan, Text};
+use crate::secret::SecretText;
 use std::collections::HashMap;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -18,15 +19,14 @@ enum Kind {
 
 struct YNode {
     kind: Kind,
-    head: String,
-    line: String,
-    foot: String,
+    head: Text,
+    line: Text,
+    foot: Text,
     content: Vec<usize>,
     alias: usize,
 }
 
 /// The comment layout of one collection: its comments and entries in sops's order.
-#[derive(Debug, PartialEq)]
 pub(crate) enum Skel {
     /// A scalar.
     Leaf,
@@ -37,19 +37,23 @@ pub(crate) enum Skel {
 }
 
 /// One item of a collection's layout.
-#[derive(Debug, PartialEq)]
 pub(crate) enum Part {
     /// A comment line (the text after `#`).
-    Comment(String),
+    Comment(SecretText),
     /// The next entry, with the layout of its value.
     Entry(Skel),
 }
+
+/// The deepest nesting this reader follows (it recurses); deeper documents keep the store
+/// reader's placement. Far above what configuration files nest.
+const MAX_NESTING: usize = 200;
 
 struct Composer {
     p: Parser,
     event: Option<Event>,
     nodes: Vec<YNode>,
     anchors: HashMap<String, usize>,
+    depth: usize,
 }
 
 impl Composer {
@@ -137,6 +141,10 @@ impl Composer {
     }
 
     fn sequence(&mut self) -> Scan<usize> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(GiveUp);
+        }
         let n = self.node(Kind::Sequence);
         self.anchor(n);
         self.expect(Ev::SequenceStart)?;
@@ -145,10 +153,15 @@ impl Composer {
         }
         self.end_comments(n);
         self.expect(Ev::SequenceEnd)?;
+        self.depth -= 1;
         Ok(n)
     }
 
     fn mapping(&mut self) -> Scan<usize> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(GiveUp);
+        }
         let n = self.node(Kind::Mapping);
         self.anchor(n);
         let block = !self.expect(Ev::MappingStart)?.flow;
@@ -172,6 +185,7 @@ impl Composer {
             self.nodes[last_key].foot = std::mem::take(&mut self.nodes[n].foot);
         }
         self.expect(Ev::MappingEnd)?;
+        self.depth -= 1;
         Ok(n)
     }
 }
@@ -179,7 +193,7 @@ impl Composer {
 /// sops's comment items for a comment text: a line each, blank lines dropped, `#` removed.
 fn comments(text: &str, into: &mut Vec<Part>) {
     for line in text.split('\n').filter(|l| !l.is_empty()) {
-        into.push(Part::Comment(line.get(1..).unwrap_or("").to_owned()));
+        into.push(Part::Comment(SecretText::new(line.get(1..).unwrap_or(""))));
     }
 }
 
@@ -191,7 +205,7 @@ struct Convert<'a> {
 impl Convert<'_> {
     fn branch(&mut self, n: usize, into: &mut Vec<Part>, handled: bool) -> Scan<()> {
         self.depth += 1;
-        if self.depth > crate::tree::MAX_DEPTH {
+        if self.depth > MAX_NESTING {
             return Err(GiveUp);
         }
         let node = &self.nodes[n];
@@ -270,7 +284,7 @@ impl Convert<'_> {
             Kind::Scalar => Skel::Leaf,
             Kind::Alias => {
                 self.depth += 1;
-                if self.depth > crate::tree::MAX_DEPTH {
+                if self.depth > MAX_NESTING {
                     return Err(GiveUp);
                 }
                 let skel = self.value(node.alias, false)?;
@@ -289,6 +303,7 @@ pub(crate) fn layout(src: &str) -> Option<Vec<Vec<Part>>> {
         event: None,
         nodes: Vec::new(),
         anchors: HashMap::new(),
+        depth: 0,
     };
     c.expect(Ev::StreamStart).ok()?;
     let mut docs = Vec::new();

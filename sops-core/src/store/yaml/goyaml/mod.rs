@@ -11,11 +11,14 @@
 
 mod comments;
 mod compose;
+mod flow;
 mod parser;
 mod scalars;
 mod scanner;
+#[cfg(test)]
+mod tests;
+mod tokens;
 
-use crate::secret::SecretText;
 use crate::tree::{MapItem, Mapping, Node, SeqItem};
 use compose::{Part, Skel};
 
@@ -88,7 +91,7 @@ fn apply_map(parts: Vec<Part>, m: &mut Mapping) {
     let mut items = Vec::with_capacity(parts.len());
     for part in parts {
         match part {
-            Part::Comment(text) => items.push(MapItem::Comment(SecretText::new(text))),
+            Part::Comment(text) => items.push(MapItem::Comment(text)),
             Part::Entry(skel) => {
                 if let Some((k, mut v)) = pairs.next() {
                     apply(skel, &mut v);
@@ -113,7 +116,7 @@ fn apply(skel: Skel, node: &mut Node) {
             let mut items = Vec::with_capacity(parts.len());
             for part in parts {
                 match part {
-                    Part::Comment(text) => items.push(SeqItem::Comment(SecretText::new(text))),
+                    Part::Comment(text) => items.push(SeqItem::Comment(text)),
                     Part::Entry(skel) => {
                         if let Some(mut v) = values.next() {
                             apply(skel, &mut v);

@@ -3,7 +3,7 @@
 //! go-yaml's additions: the document's head split at its last blank line, the "stem" comment
 //! of a collection nested under `- `, and the events that take no comments.
 
-use super::scanner::{Comment, GiveUp, Scan, Scanner, Tok};
+use super::scanner::{Comment, GiveUp, Scan, Scanner, Text, Tok};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Ev {
@@ -19,33 +19,32 @@ pub(super) enum Ev {
     MappingEnd,
 }
 
-#[derive(Debug)]
 pub(super) struct Event {
     pub typ: Ev,
     /// An alias's name, or a node's anchor.
     pub anchor: String,
-    pub head: String,
-    pub line: String,
-    pub foot: String,
+    pub head: Text,
+    pub line: Text,
+    pub foot: Text,
     /// A flow collection's start.
     pub flow: bool,
 }
 
 impl Event {
-    fn new(typ: Ev) -> Event {
+    pub(super) fn new(typ: Ev) -> Event {
         Event {
             typ,
             flow: false,
             anchor: String::new(),
-            head: String::new(),
-            line: String::new(),
-            foot: String::new(),
+            head: Text::default(),
+            line: Text::default(),
+            foot: Text::default(),
         }
     }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
+pub(super) enum State {
     StreamStart,
     ImplicitDocumentStart,
     DocumentStart,
@@ -72,15 +71,15 @@ enum State {
 
 pub(super) struct Parser {
     s: Scanner,
-    state: State,
-    states: Vec<State>,
-    head: String,
-    line: String,
-    foot: String,
-    stem: String,
+    pub(super) state: State,
+    pub(super) states: Vec<State>,
+    head: Text,
+    line: Text,
+    foot: Text,
+    stem: Text,
 }
 
-fn join(into: &mut String, text: &str) {
+fn join(into: &mut Text, text: &str) {
     if !into.is_empty() {
         into.push('\n');
     }
@@ -93,15 +92,15 @@ impl Parser {
             s: Scanner::new(src),
             state: State::StreamStart,
             states: Vec::new(),
-            head: String::new(),
-            line: String::new(),
-            foot: String::new(),
-            stem: String::new(),
+            head: Text::default(),
+            line: Text::default(),
+            foot: Text::default(),
+            stem: Text::default(),
         }
     }
 
     /// The next token's kind, after giving the parser the comments queued before it.
-    fn peek(&mut self) -> Scan<Tok> {
+    pub(super) fn peek(&mut self) -> Scan<Tok> {
         let i = self.s.peek()?;
         let (typ, start) = (self.s.tokens[i].typ, self.s.tokens[i].start);
         while self.s.comments_head < self.s.comments.len()
@@ -126,16 +125,16 @@ impl Parser {
         Ok(typ)
     }
 
-    fn skip(&mut self) {
+    pub(super) fn skip(&mut self) {
         self.s.skip_token();
     }
 
-    fn pop(&mut self) -> Scan<()> {
+    pub(super) fn pop(&mut self) -> Scan<()> {
         self.state = self.states.pop().ok_or(GiveUp)?;
         Ok(())
     }
 
-    fn with_comments(&mut self, mut event: Event) -> Event {
+    pub(super) fn with_comments(&mut self, mut event: Event) -> Event {
         event.head = std::mem::take(&mut self.head);
         event.line = std::mem::take(&mut self.line);
         event.foot = std::mem::take(&mut self.foot);
@@ -193,34 +192,9 @@ impl Parser {
             }
             State::FlowSequenceFirstEntry => self.flow_sequence_entry(true),
             State::FlowSequenceEntry => self.flow_sequence_entry(false),
-            State::FlowSequenceEntryMappingKey => {
-                if !matches!(
-                    self.peek()?,
-                    Tok::Value | Tok::FlowEntry | Tok::FlowSequenceEnd
-                ) {
-                    self.states.push(State::FlowSequenceEntryMappingValue);
-                    return self.node(false, false);
-                }
-                self.skip();
-                self.state = State::FlowSequenceEntryMappingValue;
-                Ok(Event::new(Ev::Scalar))
-            }
-            State::FlowSequenceEntryMappingValue => {
-                if self.peek()? == Tok::Value {
-                    self.skip();
-                    if !matches!(self.peek()?, Tok::FlowEntry | Tok::FlowSequenceEnd) {
-                        self.states.push(State::FlowSequenceEntryMappingEnd);
-                        return self.node(false, false);
-                    }
-                }
-                self.state = State::FlowSequenceEntryMappingEnd;
-                Ok(Event::new(Ev::Scalar))
-            }
-            State::FlowSequenceEntryMappingEnd => {
-                self.peek()?;
-                self.state = State::FlowSequenceEntry;
-                Ok(Event::new(Ev::MappingEnd))
-            }
+            State::FlowSequenceEntryMappingKey
+            | State::FlowSequenceEntryMappingValue
+            | State::FlowSequenceEntryMappingEnd => self.flow_pair(),
             State::FlowMappingFirstKey => self.flow_mapping_key(true),
             State::FlowMappingKey => self.flow_mapping_key(false),
             State::FlowMappingValue => self.flow_mapping_value(false),
@@ -246,12 +220,12 @@ impl Parser {
             for i in (1..bytes.len()).rev() {
                 if bytes[i] == b'\n' {
                     if i == bytes.len() - 1 {
-                        event.head = self.head[..i].to_owned();
-                        self.head = String::new();
+                        event.head = Text::new(self.head[..i].to_owned());
+                        self.head = Text::default();
                         break;
                     } else if bytes[i - 1] == b'\n' {
-                        event.head = self.head[..i - 1].to_owned();
-                        self.head = self.head[i + 1..].to_owned();
+                        event.head = Text::new(self.head[..i - 1].to_owned());
+                        self.head = Text::new(self.head[i + 1..].to_owned());
                         break;
                     }
                 }
@@ -272,7 +246,7 @@ impl Parser {
         }
     }
 
-    fn node(&mut self, block: bool, indentless: bool) -> Scan<Event> {
+    pub(super) fn node(&mut self, block: bool, indentless: bool) -> Scan<Event> {
         let mut t = self.peek()?;
         let name = |p: &Parser| p.s.tokens[p.s.tokens_head].value.clone();
         if t == Tok::Alias {
@@ -360,11 +334,11 @@ impl Parser {
         ) {
             return Ok(());
         }
-        self.stem = self.head[..stem_len].to_owned();
+        self.stem = Text::new(self.head[..stem_len].to_owned());
         self.head = if self.head.len() == stem_len {
-            String::new()
+            Text::default()
         } else {
-            self.head[stem_len + 1..].to_owned()
+            Text::new(self.head[stem_len + 1..].to_owned())
         };
         Ok(())
     }
@@ -437,89 +411,5 @@ impl Parser {
             }
             _ => Err(GiveUp),
         }
-    }
-
-    fn flow_sequence_entry(&mut self, first: bool) -> Scan<Event> {
-        if first {
-            self.peek()?;
-            self.skip();
-        }
-        let mut t = self.peek()?;
-        if t != Tok::FlowSequenceEnd {
-            if !first {
-                if t != Tok::FlowEntry {
-                    return Err(GiveUp);
-                }
-                self.skip();
-                t = self.peek()?;
-            }
-            if t == Tok::Key {
-                self.state = State::FlowSequenceEntryMappingKey;
-                self.skip();
-                let mut event = Event::new(Ev::MappingStart);
-                event.flow = true;
-                return Ok(event);
-            } else if t != Tok::FlowSequenceEnd {
-                self.states.push(State::FlowSequenceEntry);
-                return self.node(false, false);
-            }
-        }
-        self.pop()?;
-        let event = self.with_comments(Event::new(Ev::SequenceEnd));
-        self.skip();
-        Ok(event)
-    }
-
-    fn flow_mapping_key(&mut self, first: bool) -> Scan<Event> {
-        if first {
-            self.peek()?;
-            self.skip();
-        }
-        let mut t = self.peek()?;
-        if t != Tok::FlowMappingEnd {
-            if !first {
-                if t != Tok::FlowEntry {
-                    return Err(GiveUp);
-                }
-                self.skip();
-                t = self.peek()?;
-            }
-            if t == Tok::Key {
-                self.skip();
-                if !matches!(
-                    self.peek()?,
-                    Tok::Value | Tok::FlowEntry | Tok::FlowMappingEnd
-                ) {
-                    self.states.push(State::FlowMappingValue);
-                    return self.node(false, false);
-                }
-                self.state = State::FlowMappingValue;
-                return Ok(Event::new(Ev::Scalar));
-            } else if t != Tok::FlowMappingEnd {
-                self.states.push(State::FlowMappingEmptyValue);
-                return self.node(false, false);
-            }
-        }
-        self.pop()?;
-        let event = self.with_comments(Event::new(Ev::MappingEnd));
-        self.skip();
-        Ok(event)
-    }
-
-    fn flow_mapping_value(&mut self, empty: bool) -> Scan<Event> {
-        let t = self.peek()?;
-        if empty {
-            self.state = State::FlowMappingKey;
-            return Ok(Event::new(Ev::Scalar));
-        }
-        if t == Tok::Value {
-            self.skip();
-            if !matches!(self.peek()?, Tok::FlowEntry | Tok::FlowMappingEnd) {
-                self.states.push(State::FlowMappingKey);
-                return self.node(false, false);
-            }
-        }
-        self.state = State::FlowMappingKey;
-        Ok(Event::new(Ev::Scalar))
     }
 }

@@ -8,6 +8,10 @@
 //! of the store's reader.
 
 use std::collections::HashMap;
+use zeroize::Zeroizing;
+
+/// Comment text (the plaintext of a file being encrypted), wiped when dropped.
+pub(super) type Text = Zeroizing<String>;
 
 /// Where the scanner is (go-yaml's `yaml_mark_t`).
 #[derive(Clone, Copy, Default, Debug)]
@@ -41,7 +45,7 @@ pub(super) enum Tok {
     Scalar,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(super) struct Token {
     pub typ: Tok,
     pub start: Mark,
@@ -56,17 +60,17 @@ pub(super) struct Comment {
     pub token_mark: Mark,
     pub start_mark: Mark,
     pub end_mark: Mark,
-    pub head: String,
-    pub line: String,
-    pub foot: String,
+    pub head: Text,
+    pub line: Text,
+    pub foot: Text,
 }
 
 #[derive(Clone, Copy, Default)]
-struct SimpleKey {
-    possible: bool,
-    required: bool,
-    token_number: usize,
-    mark: Mark,
+pub(super) struct SimpleKey {
+    pub possible: bool,
+    pub required: bool,
+    pub token_number: usize,
+    pub mark: Mark,
 }
 
 /// The scanner gave up (an error, or something not reproduced here).
@@ -75,18 +79,18 @@ pub(super) struct GiveUp;
 pub(super) type Scan<T> = Result<T, GiveUp>;
 
 pub(super) struct Scanner {
-    pub(super) chars: Vec<char>,
+    pub(super) chars: Zeroizing<Vec<char>>,
     pub(super) mark: Mark,
     pub(super) tokens: Vec<Token>,
     pub(super) tokens_head: usize,
-    tokens_parsed: usize,
+    pub(super) tokens_parsed: usize,
     token_available: bool,
-    stream_start_produced: bool,
+    pub(super) stream_start_produced: bool,
     pub(super) indent: i64,
-    indents: Vec<i64>,
+    pub(super) indents: Vec<i64>,
     pub(super) simple_key_allowed: bool,
-    simple_keys: Vec<SimpleKey>,
-    simple_keys_by_tok: HashMap<usize, usize>,
+    pub(super) simple_keys: Vec<SimpleKey>,
+    pub(super) simple_keys_by_tok: HashMap<usize, usize>,
     pub(super) flow_level: usize,
     pub(super) newlines: usize,
     pub(super) comments: Vec<Comment>,
@@ -109,7 +113,7 @@ pub(super) fn is_blankz(c: char) -> bool {
 impl Scanner {
     pub(super) fn new(src: &str) -> Scanner {
         Scanner {
-            chars: src.chars().collect(),
+            chars: Zeroizing::new(src.chars().collect()),
             mark: Mark::default(),
             tokens: Vec::new(),
             tokens_head: 0,
@@ -163,14 +167,16 @@ impl Scanner {
         self.skip();
     }
 
-    fn insert_token(&mut self, pos: Option<usize>, token: Token) {
-        match pos {
-            None => self.tokens.push(token),
-            Some(p) => self.tokens.insert(self.tokens_head + p, token),
+    /// Appends a token, or inserts it `pos` places after the queue's head (go-yaml appends
+    /// when the place is before the head, which its lookahead rules out).
+    pub(super) fn insert_token(&mut self, pos: Option<usize>, token: Token) {
+        match pos.map(|p| self.tokens_head + p) {
+            Some(at) if at <= self.tokens.len() => self.tokens.insert(at, token),
+            _ => self.tokens.push(token),
         }
     }
 
-    fn push(&mut self, typ: Tok, start: Mark) {
+    pub(super) fn push(&mut self, typ: Tok, start: Mark) {
         self.insert_token(
             None,
             Token {
@@ -220,114 +226,7 @@ impl Scanner {
         Ok(())
     }
 
-    fn fetch_next_token(&mut self) -> Scan<()> {
-        if !self.stream_start_produced {
-            self.indent = -1;
-            self.simple_keys.push(SimpleKey::default());
-            self.simple_key_allowed = true;
-            self.stream_start_produced = true;
-            self.push(Tok::StreamStart, self.mark);
-            return Ok(());
-        }
-        let scan_mark = self.mark;
-        self.scan_to_next_token()?;
-        self.unroll_indent(self.mark.column, scan_mark);
-        let c = self.ch(0);
-        if c == '\0' {
-            return self.fetch_stream_end();
-        }
-        if self.mark.column == 0 && c == '%' {
-            return Err(GiveUp);
-        }
-        let three = |s: &Scanner, d: char| {
-            s.mark.column == 0 && s.ch(0) == d && s.ch(1) == d && s.ch(2) == d && is_blankz(s.ch(3))
-        };
-        if three(self, '-') {
-            return self.fetch_document_indicator(Tok::DocumentStart);
-        }
-        if three(self, '.') {
-            return self.fetch_document_indicator(Tok::DocumentEnd);
-        }
-        let mut comment_mark = self.mark;
-        if let Some(last) = self.tokens.last() {
-            if (self.flow_level == 0 && c == ':') || (self.flow_level > 0 && c == ',') {
-                comment_mark = last.start;
-            }
-        }
-        self.fetch_token(c)?;
-        if self.tokens.last().is_some_and(|t| t.typ == Tok::BlockEntry) {
-            // A sequence indicator alone has no line comment: it heads what follows.
-            return Ok(());
-        }
-        self.scan_line_comment(comment_mark);
-        Ok(())
-    }
-
-    fn fetch_token(&mut self, c: char) -> Scan<()> {
-        let next = self.ch(1);
-        let flow = self.flow_level > 0;
-        match c {
-            '[' => self.fetch_flow_start(Tok::FlowSequenceStart),
-            '{' => self.fetch_flow_start(Tok::FlowMappingStart),
-            ']' => self.fetch_flow_end(Tok::FlowSequenceEnd),
-            '}' => self.fetch_flow_end(Tok::FlowMappingEnd),
-            ',' => {
-                self.remove_simple_key()?;
-                self.simple_key_allowed = true;
-                let start = self.mark;
-                self.skip();
-                self.push(Tok::FlowEntry, start);
-                Ok(())
-            }
-            '-' if is_blankz(next) => self.fetch_block_entry(),
-            '?' if flow || is_blankz(next) => self.fetch_key(),
-            ':' if flow || is_blankz(next) => self.fetch_value(),
-            '*' => self.fetch_anchor(Tok::Alias),
-            '&' => self.fetch_anchor(Tok::Anchor),
-            '!' => {
-                self.save_simple_key()?;
-                self.simple_key_allowed = false;
-                let start = self.mark;
-                self.scan_tag();
-                self.push(Tok::Tag, start);
-                Ok(())
-            }
-            '|' | '>' if !flow => {
-                self.remove_simple_key()?;
-                self.simple_key_allowed = true;
-                let start = self.mark;
-                self.scan_block_scalar()?;
-                self.push(Tok::Scalar, start);
-                Ok(())
-            }
-            '\'' | '"' => {
-                self.save_simple_key()?;
-                self.simple_key_allowed = false;
-                let start = self.mark;
-                self.scan_flow_scalar(c == '\'')?;
-                self.push(Tok::Scalar, start);
-                Ok(())
-            }
-            _ => {
-                let indicator = is_blankz(c) || "-?:,[]{}#&*!|>'\"%@`".contains(c);
-                if !indicator
-                    || (c == '-' && !is_blank(next))
-                    || (!flow && (c == '?' || c == ':') && !is_blankz(next))
-                {
-                    self.save_simple_key()?;
-                    self.simple_key_allowed = false;
-                    let start = self.mark;
-                    self.scan_plain_scalar()?;
-                    self.push(Tok::Scalar, start);
-                    Ok(())
-                } else {
-                    Err(GiveUp)
-                }
-            }
-        }
-    }
-
-    fn simple_key_is_valid(&mut self, i: usize) -> Scan<bool> {
+    pub(super) fn simple_key_is_valid(&mut self, i: usize) -> Scan<bool> {
         let mark = self.mark;
         let key = &mut self.simple_keys[i];
         if !key.possible {
@@ -343,7 +242,7 @@ impl Scanner {
         Ok(true)
     }
 
-    fn save_simple_key(&mut self) -> Scan<()> {
+    pub(super) fn save_simple_key(&mut self) -> Scan<()> {
         let required = self.flow_level == 0 && self.indent == self.mark.column;
         if self.simple_key_allowed {
             let key = SimpleKey {
@@ -360,7 +259,7 @@ impl Scanner {
         Ok(())
     }
 
-    fn remove_simple_key(&mut self) -> Scan<()> {
+    pub(super) fn remove_simple_key(&mut self) -> Scan<()> {
         let i = self.simple_keys.len() - 1;
         if self.simple_keys[i].possible {
             if self.simple_keys[i].required {
@@ -373,152 +272,7 @@ impl Scanner {
         Ok(())
     }
 
-    fn fetch_flow_start(&mut self, typ: Tok) -> Scan<()> {
-        self.save_simple_key()?;
-        self.simple_keys.push(SimpleKey {
-            token_number: self.tokens_parsed + (self.tokens.len() - self.tokens_head),
-            mark: self.mark,
-            ..SimpleKey::default()
-        });
-        self.flow_level += 1;
-        if self.flow_level > 10_000 {
-            return Err(GiveUp);
-        }
-        self.simple_key_allowed = true;
-        let start = self.mark;
-        self.skip();
-        self.push(typ, start);
-        Ok(())
-    }
-
-    fn fetch_flow_end(&mut self, typ: Tok) -> Scan<()> {
-        self.remove_simple_key()?;
-        if self.flow_level > 0 {
-            self.flow_level -= 1;
-            if let Some(last) = self.simple_keys.pop() {
-                self.simple_keys_by_tok.remove(&last.token_number);
-            }
-        }
-        self.simple_key_allowed = false;
-        let start = self.mark;
-        self.skip();
-        self.push(typ, start);
-        Ok(())
-    }
-
-    fn fetch_block_entry(&mut self) -> Scan<()> {
-        if self.flow_level == 0 {
-            if !self.simple_key_allowed {
-                return Err(GiveUp);
-            }
-            self.roll_indent(self.mark.column, None, Tok::BlockSequenceStart, self.mark)?;
-        }
-        self.remove_simple_key()?;
-        self.simple_key_allowed = true;
-        let start = self.mark;
-        self.skip();
-        self.push(Tok::BlockEntry, start);
-        Ok(())
-    }
-
-    fn fetch_key(&mut self) -> Scan<()> {
-        if self.flow_level == 0 {
-            if !self.simple_key_allowed {
-                return Err(GiveUp);
-            }
-            self.roll_indent(self.mark.column, None, Tok::BlockMappingStart, self.mark)?;
-        }
-        self.remove_simple_key()?;
-        self.simple_key_allowed = self.flow_level == 0;
-        let start = self.mark;
-        self.skip();
-        self.push(Tok::Key, start);
-        Ok(())
-    }
-
-    fn fetch_value(&mut self) -> Scan<()> {
-        let i = self.simple_keys.len() - 1;
-        if self.simple_key_is_valid(i)? {
-            let key = self.simple_keys[i];
-            let token = Token {
-                typ: Tok::Key,
-                start: key.mark,
-                value: String::new(),
-            };
-            self.insert_token(Some(key.token_number - self.tokens_parsed), token);
-            self.roll_indent(
-                key.mark.column,
-                Some(key.token_number),
-                Tok::BlockMappingStart,
-                key.mark,
-            )?;
-            self.simple_keys[i].possible = false;
-            self.simple_keys_by_tok.remove(&key.token_number);
-            self.simple_key_allowed = false;
-        } else {
-            if self.flow_level == 0 {
-                if !self.simple_key_allowed {
-                    return Err(GiveUp);
-                }
-                self.roll_indent(self.mark.column, None, Tok::BlockMappingStart, self.mark)?;
-            }
-            self.simple_key_allowed = self.flow_level == 0;
-        }
-        let start = self.mark;
-        self.skip();
-        self.push(Tok::Value, start);
-        Ok(())
-    }
-
-    fn fetch_anchor(&mut self, typ: Tok) -> Scan<()> {
-        self.save_simple_key()?;
-        self.simple_key_allowed = false;
-        let start = self.mark;
-        self.skip();
-        let mut name = String::new();
-        while self.ch(0).is_ascii_alphanumeric() || matches!(self.ch(0), '_' | '-') {
-            self.read(&mut name);
-        }
-        let c = self.ch(0);
-        if name.is_empty() || !(is_blankz(c) || "?:,]}%@`".contains(c)) {
-            return Err(GiveUp);
-        }
-        self.insert_token(
-            None,
-            Token {
-                typ,
-                start,
-                value: name,
-            },
-        );
-        Ok(())
-    }
-
-    fn fetch_document_indicator(&mut self, typ: Tok) -> Scan<()> {
-        self.unroll_indent(-1, self.mark);
-        self.remove_simple_key()?;
-        self.simple_key_allowed = false;
-        let start = self.mark;
-        self.skip();
-        self.skip();
-        self.skip();
-        self.push(typ, start);
-        Ok(())
-    }
-
-    fn fetch_stream_end(&mut self) -> Scan<()> {
-        if self.mark.column != 0 {
-            self.mark.column = 0;
-            self.mark.line += 1;
-        }
-        self.unroll_indent(-1, self.mark);
-        self.remove_simple_key()?;
-        self.simple_key_allowed = false;
-        self.push(Tok::StreamEnd, self.mark);
-        Ok(())
-    }
-
-    fn roll_indent(
+    pub(super) fn roll_indent(
         &mut self,
         column: i64,
         number: Option<usize>,
@@ -539,14 +293,15 @@ impl Scanner {
                 start: mark,
                 value: String::new(),
             };
-            self.insert_token(number.map(|n| n - self.tokens_parsed), token);
+            let pos = number.and_then(|n| n.checked_sub(self.tokens_parsed));
+            self.insert_token(pos, token);
         }
         Ok(())
     }
 
     /// Pops indentation levels above `column`, each with a `BLOCK-END` token placed before
     /// the foot comments of the enclosing blocks (go-yaml's repositioning).
-    fn unroll_indent(&mut self, column: i64, scan_mark: Mark) {
+    pub(super) fn unroll_indent(&mut self, column: i64, scan_mark: Mark) {
         if self.flow_level > 0 {
             return;
         }

@@ -89,6 +89,34 @@ impl<'a> Walker<'a> {
         Ok(decrypted)
     }
 
+    /// Decrypts a comment item. go-yaml may read a comment back under another key than the
+    /// one it was encrypted under (a foot comment that becomes the head of a nested
+    /// collection), so with other additional data: sops then leaves it encrypted ("Found
+    /// possibly unencrypted comment"); sops-rs also tries the enclosing keys' paths. Such a
+    /// comment's IV is not kept for re-encryption, which would pair it with other data.
+    fn open_comment(&mut self, text: &str) -> Result<crate::cipher::DecryptedValue, Error> {
+        let here = self.open(text);
+        if here.is_ok() {
+            return here;
+        }
+        let mut path = String::new();
+        let mut prefixes = vec![String::new()];
+        for key in self.keys.iter().take(self.keys.len().saturating_sub(1)) {
+            path.push_str(key);
+            path.push(':');
+            prefixes.push(path.clone());
+        }
+        for prefix in prefixes.iter().rev() {
+            if let Ok(d) = self
+                .cipher
+                .decrypt(text, additional_data(prefix).as_bytes())
+            {
+                return Ok(d);
+            }
+        }
+        here
+    }
+
     pub(crate) fn new(
         cipher: &'a ValueCipher,
         policy: &'a PathPolicy,
@@ -314,7 +342,7 @@ impl<'a> Walker<'a> {
             Direction::Encrypt => Ok(Some(SeqItem::Value(Node::string(
                 self.encrypt_comment(text)?,
             )))),
-            Direction::Decrypt => match self.open(text.as_str()) {
+            Direction::Decrypt => match self.open_comment(text.as_str()) {
                 Err(_) => Ok(None),
                 Ok(d) => match typed_value(d.value_type, d.plaintext) {
                     Ok(Plain::Comment(c)) => Ok(Some(SeqItem::Comment(c))),
@@ -337,7 +365,7 @@ impl<'a> Walker<'a> {
         }
         match self.direction {
             Direction::Encrypt => Ok(Some(SecretText::new(self.encrypt_comment(text)?))),
-            Direction::Decrypt => match self.open(text.as_str()) {
+            Direction::Decrypt => match self.open_comment(text.as_str()) {
                 // A comment that does not decrypt was never encrypted (older sops): keep it.
                 Err(_) => Ok(None),
                 Ok(d) => match typed_value(d.value_type, d.plaintext) {

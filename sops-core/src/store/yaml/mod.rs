@@ -8,6 +8,7 @@ mod compare;
 mod emit;
 mod fast;
 mod flow_indent;
+mod goyaml;
 mod load;
 mod resolve;
 mod scalar;
@@ -71,9 +72,13 @@ impl YamlStore {
             )
             .with_hint("YAML files cannot hold control characters, even in comments; write them as escapes in a double-quoted string (\"\\x01\")"));
         }
-        Ok(Tree {
-            branches: split::load(text, check_duplicates)?,
-        })
+        let mut branches = split::load(text, check_duplicates)?;
+        if text.contains('#') {
+            // Comments go where go-yaml and sops put them (the reader's placement stays where
+            // the reduced go-yaml reader gives up).
+            goyaml::relayout(text, &mut branches);
+        }
+        Ok(Tree { branches })
     }
 
     /// Writes every branch as a document, with `metadata` as the last key of each.

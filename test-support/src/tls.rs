@@ -68,4 +68,3 @@ impl TestCa {
         Arc::new(config)
     }
 }
-

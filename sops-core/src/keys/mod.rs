@@ -78,6 +78,15 @@ impl KeyEntry {
             None => self.key_type.clone(),
         }
     }
+
+    /// The `created_at` a backend writes when it wraps this entry: the entry's own when it is a
+    /// valid RFC 3339 time (sops keeps it on `rotate`), otherwise now, in UTC.
+    pub fn created_at_or_now(&self) -> String {
+        self.field("created_at")
+            .filter(|t| crate::go::parse_rfc3339(t).is_some())
+            .map(str::to_owned)
+            .unwrap_or_else(|| crate::go::CivilTime::now_utc().rfc3339())
+    }
 }
 
 /// A failure to wrap or unwrap a data key with one master key.

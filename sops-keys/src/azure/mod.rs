@@ -22,7 +22,6 @@ mod vault;
 
 pub use key::{AzureKey, KEY_TYPE};
 
-use sops_core::internal::CivilTime;
 use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
 
 /// The Azure Key Vault [`KeySource`]. It holds tokens, so it has no `Debug`.
@@ -86,11 +85,7 @@ impl KeySource for AzureKeySource {
     fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {
         let key = self.resolve_version(AzureKey::from_entry(entry)?)?;
         let enc = self.encrypt(&key, secret)?;
-        let created_at = entry
-            .field("created_at")
-            .filter(|t| sops_core::internal::parse_rfc3339(t).is_some())
-            .map(str::to_owned)
-            .unwrap_or_else(|| CivilTime::now_utc().rfc3339());
+        let created_at = entry.created_at_or_now();
         *entry = key.to_wrapped_entry(created_at, enc);
         Ok(())
     }

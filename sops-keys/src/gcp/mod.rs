@@ -15,7 +15,6 @@ pub mod credential;
 
 use crate::https::{HttpRequest, Url};
 use base64::Engine as _;
-use sops_core::internal::CivilTime;
 use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
 use zeroize::Zeroizing;
 
@@ -175,11 +174,7 @@ impl KeySource for GcpKmsKeySource {
             .trim()
             .to_owned();
         let enc = self.encrypt(&id, secret)?;
-        let created_at = entry
-            .field("created_at")
-            .filter(|t| sops_core::internal::parse_rfc3339(t).is_some())
-            .map(str::to_owned)
-            .unwrap_or_else(|| CivilTime::now_utc().rfc3339());
+        let created_at = entry.created_at_or_now();
         let mut wrapped = KeyEntry::new(KEY_TYPE);
         wrapped.set_field("resource_id", id);
         wrapped.set_field("created_at", created_at);

@@ -338,11 +338,7 @@ impl KeySource for HckmsKeySource {
     fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {
         let key = HckmsKey::parse(entry.field("key_id").unwrap_or_default())?;
         let enc = self.encrypt(&key, secret)?;
-        let created_at = entry
-            .field("created_at")
-            .filter(|t| sops_core::internal::parse_rfc3339(t).is_some())
-            .map(str::to_owned)
-            .unwrap_or_else(|| CivilTime::now_utc().rfc3339());
+        let created_at = entry.created_at_or_now();
         let mut wrapped = KeyEntry::new(KEY_TYPE);
         wrapped.set_field("key_id", key.key_id);
         wrapped.set_field("created_at", created_at);

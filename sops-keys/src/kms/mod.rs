@@ -52,7 +52,6 @@ pub use client::{KmsCredentials, KmsOptions, DEFAULT_TIMEOUT};
 pub use key::{KmsKey, KEY_TYPE};
 
 use client::KmsClients;
-use sops_core::internal::CivilTime;
 use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
 
 /// The AWS KMS [`KeySource`]. Holds clients and possibly credentials, so it has no `Debug`.
@@ -116,11 +115,7 @@ impl KeySource for KmsKeySource {
     fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {
         let key = KmsKey::from_entry(entry)?;
         let enc = self.encrypt(&key, secret)?;
-        let created_at = entry
-            .field("created_at")
-            .filter(|t| sops_core::internal::parse_rfc3339(t).is_some())
-            .map(str::to_owned)
-            .unwrap_or_else(|| CivilTime::now_utc().rfc3339());
+        let created_at = entry.created_at_or_now();
         *entry = key.to_wrapped_entry(created_at, enc);
         Ok(())
     }

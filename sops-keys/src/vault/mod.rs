@@ -47,7 +47,6 @@ pub use settings::{
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
-use sops_core::internal::CivilTime;
 use sops_core::{KeyEntry, KeyError, KeySource, SecretBytes};
 use zeroize::Zeroizing;
 
@@ -143,11 +142,7 @@ impl KeySource for VaultKeySource {
     fn wrap(&self, entry: &mut KeyEntry, secret: &[u8]) -> Result<(), KeyError> {
         let key = VaultKey::from_entry(entry)?;
         let enc = self.encrypt(&key, secret)?;
-        let created_at = entry
-            .field("created_at")
-            .filter(|t| sops_core::internal::parse_rfc3339(t).is_some())
-            .map(str::to_owned)
-            .unwrap_or_else(|| CivilTime::now_utc().rfc3339());
+        let created_at = entry.created_at_or_now();
         *entry = key.to_wrapped_entry(created_at, enc);
         Ok(())
     }

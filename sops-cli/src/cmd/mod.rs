@@ -10,6 +10,7 @@ pub(crate) mod encrypt;
 pub(crate) mod exec;
 mod extract;
 pub(crate) mod groups;
+mod parallel;
 pub(crate) mod rotate;
 pub(crate) mod setunset;
 pub(crate) mod textconv;

@@ -34,9 +34,18 @@ use std::io::Write;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if is_version_request(&argv) {
+        println!("sops-rs {}", env!("CARGO_PKG_VERSION"));
+        return;
+    }
     hardening::forbid_core_dumps();
     tempdir::install_signal_cleanup();
-    let code = match run() {
+    let result = match helm_downloader_args(&argv) {
+        Some(args) => helm::run(&args, None),
+        None => run(argv),
+    };
+    let code = match result {
         Ok(()) => 0,
         Err(e) => {
             let mut stderr = std::io::stderr().lock();
@@ -48,8 +57,27 @@ fn main() {
     std::process::exit(code);
 }
 
-fn run() -> Result<(), CliError> {
-    let args = match Cli::try_parse_from(global_flags_after_subcommand(std::env::args_os())) {
+/// `sops-rs --version` (or `-v`, `-V`) alone, answered without building the command-line
+/// parser: clap's description of every subcommand and flag is most of a short run's work.
+/// The text is clap's (`NAME VERSION`).
+fn is_version_request(argv: &[std::ffi::OsString]) -> bool {
+    argv.len() == 2 && matches!(argv[1].to_str(), Some("--version" | "-v" | "-V"))
+}
+
+/// `sops-rs helm downloader …`, what helm runs once per `secrets://` values file: the Helm
+/// module parses these arguments itself, so clap is skipped. Only when `SOPS_CONFIG` is unset
+/// (otherwise clap reads it as `--config`), and only for the `downloader` command, whose
+/// arguments clap would pass on untouched.
+fn helm_downloader_args(argv: &[std::ffi::OsString]) -> Option<cli::HelmArgs> {
+    let is_downloader =
+        argv.get(1).is_some_and(|a| a == "helm") && argv.get(2).is_some_and(|a| a == "downloader");
+    (is_downloader && std::env::var_os("SOPS_CONFIG").is_none()).then(|| cli::HelmArgs {
+        args: argv[2..].to_vec(),
+    })
+}
+
+fn run(argv: Vec<std::ffi::OsString>) -> Result<(), CliError> {
+    let args = match Cli::try_parse_from(global_flags_after_subcommand(argv)) {
         Ok(args) => args,
         Err(e) => {
             use clap::error::ErrorKind;

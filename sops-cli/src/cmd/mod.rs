@@ -15,6 +15,7 @@ pub(crate) mod git;
 pub(crate) mod groups;
 pub(crate) mod keygen;
 pub(crate) mod keyservice;
+mod parallel;
 pub(crate) mod rotate;
 pub(crate) mod setunset;
 pub(crate) mod textconv;

@@ -1,5 +1,6 @@
 //! `sops-rs rotate` (new data key, every value re-encrypted, keys added or removed) and
-//! `sops-rs updatekeys` (the same data key re-wrapped for the keys `.sops.yaml` now names).
+//! `sops-rs updatekeys` (the same data key re-wrapped for the keys `.sops.yaml` now names;
+//! several files with `--yes` on several threads).
 
 use crate::cli::{RotateArgs, UpdateKeysArgs};
 use crate::common::{comma_list, emit_encrypted, format_for, open_path, store_options};
@@ -10,7 +11,7 @@ use sops_core::internal::{encrypt_tree, wrap_data_key};
 use sops_core::{DataKey, KeyEntry};
 use sops_keys::age::parse_recipients;
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The string form sops uses to identify a key for `--rm-*` (recipient, fingerprint, ARN…,
 /// the key URI of a Vault transit key).
@@ -156,7 +157,9 @@ fn diff_key_groups(old: &[Vec<KeyEntry>], new: &[Vec<KeyEntry>]) -> Vec<GroupDif
 }
 
 /// `updatekeys FILE…`, as sops 3.11: for one file its error (and exit code) is returned as is;
-/// with several, each failure is reported and the command fails at the end.
+/// with several, each failure is reported and the command fails at the end. Several files with
+/// `--yes` are opened and written on several threads ([`run_many`]), printing what the
+/// file-by-file run prints, in the same order on stdout and on stderr.
 pub(crate) fn run_updatekeys(
     args: &UpdateKeysArgs,
     config_path: Option<&Path>,
@@ -165,6 +168,9 @@ pub(crate) fn run_updatekeys(
         .ok_or_else(|| CliError::new(codes::GENERIC, "config file not found"))?;
     let options = store_options(Some(&config), None);
     let sources = KeySources::from_env();
+    if args.files.len() > 1 && args.yes && !has_duplicates(&args.files) {
+        return run_many(args, &config, &options, &sources);
+    }
     let mut failed = 0;
     for file in &args.files {
         let result = update_file(args, &config, &options, &sources, file);
@@ -176,6 +182,10 @@ pub(crate) fn run_updatekeys(
             failed += 1;
         }
     }
+    failed_updating(failed)
+}
+
+fn failed_updating(failed: usize) -> Result<(), CliError> {
     if failed > 0 {
         return Err(CliError::new(
             codes::GENERIC,
@@ -185,6 +195,95 @@ pub(crate) fn run_updatekeys(
     Ok(())
 }
 
+/// True when a file is named twice (through any path): the second run depends on the first,
+/// so such a list goes file by file.
+fn has_duplicates(files: &[PathBuf]) -> bool {
+    let ids: Vec<PathBuf> = files
+        .iter()
+        .map(|f| f.canonicalize().unwrap_or_else(|_| f.clone()))
+        .collect();
+    ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id))
+}
+
+/// Several files with `--yes`: every file is opened on a worker thread, the changes are
+/// printed in argument order, the changed files are written on worker threads, and then the
+/// outcome of each file is reported in argument order.
+fn run_many(
+    args: &UpdateKeysArgs,
+    config: &sops_core::config::Config,
+    options: &sops_core::store::StoreOptions,
+    sources: &KeySources,
+) -> Result<(), CliError> {
+    let prepared = crate::cmd::parallel::map(&args.files, |file| {
+        prepare(args, config, options, sources, file)
+    });
+    for change in prepared.iter().flatten().flatten() {
+        print!("{}", change.describe());
+    }
+    let written = crate::cmd::parallel::map(&prepared, |p| match p {
+        Ok(Some(change)) => Some(apply(change, options, sources)),
+        _ => None,
+    });
+    let mut failed = 0;
+    for ((file, prepared), written) in args.files.iter().zip(prepared).zip(written) {
+        match (prepared, written) {
+            (Err(e), _) | (_, Some(Err(e))) => {
+                eprintln!("{e}");
+                failed += 1;
+            }
+            (Ok(None), _) => eprintln!("File {} already up to date", absolute(file).display()),
+            (Ok(Some(_)), _) => {
+                eprintln!("File {} synced with new keys", absolute(file).display())
+            }
+        }
+    }
+    failed_updating(failed)
+}
+
+/// One file's update, worked out and not yet written.
+struct Change {
+    file: PathBuf,
+    format: sops_core::Format,
+    /// The metadata with the rule's key groups and threshold (data key not yet wrapped).
+    metadata: sops_core::Metadata,
+    data_key: DataKey,
+    diffs: Vec<GroupDiff>,
+    old_threshold: u64,
+    threshold: u64,
+}
+
+impl Change {
+    /// sops's description of the change (stdout, before the prompt).
+    fn describe(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::from("The following changes will be made to the file's groups:\n");
+        let (old, new) = (self.old_threshold, self.threshold);
+        if old > 0 && old == new {
+            let _ = writeln!(out, "shamir_threshold: {new}");
+        } else {
+            if new > 0 {
+                let _ = writeln!(out, "+++ shamir_threshold: {new}");
+            }
+            if old > 0 {
+                let _ = writeln!(out, "--- shamir_threshold: {old}");
+            }
+        }
+        for (i, diff) in self.diffs.iter().enumerate() {
+            let _ = writeln!(out, "Group {}", i + 1);
+            for k in &diff.common {
+                let _ = writeln!(out, "    {k}");
+            }
+            for k in &diff.added {
+                let _ = writeln!(out, "+++ {k}");
+            }
+            for k in &diff.removed {
+                let _ = writeln!(out, "--- {k}");
+            }
+        }
+        out
+    }
+}
+
 fn update_file(
     args: &UpdateKeysArgs,
     config: &sops_core::config::Config,
@@ -192,6 +291,28 @@ fn update_file(
     sources: &KeySources,
     file: &Path,
 ) -> Result<(), CliError> {
+    let Some(change) = prepare(args, config, options, sources, file)? else {
+        eprintln!("File {} already up to date", absolute(file).display());
+        return Ok(());
+    };
+    print!("{}", change.describe());
+    if !args.yes && !confirm()? {
+        eprintln!("File {} left unchanged", absolute(file).display());
+        return Ok(());
+    }
+    apply(&change, options, sources)?;
+    eprintln!("File {} synced with new keys", absolute(file).display());
+    Ok(())
+}
+
+/// Opens `file` and compares its key groups with its creation rule's: `None` when up to date.
+fn prepare(
+    args: &UpdateKeysArgs,
+    config: &sops_core::config::Config,
+    options: &sops_core::store::StoreOptions,
+    sources: &KeySources,
+    file: &Path,
+) -> Result<Option<Change>, CliError> {
     // sops stats the file first: a missing file or a directory is a generic error (exit 1).
     let meta = std::fs::metadata(file).map_err(|e| {
         CliError::new(
@@ -207,7 +328,7 @@ fn update_file(
     }
     let format = format_for(file, args.input_type.as_deref());
     let rule = config.rule_for(file).map_err(crate::keys::config_error)?;
-    let mut opened = open_path(file, format, options, &args.open, sources)?;
+    let opened = open_path(file, format, options, &args.open, sources)?;
     let diffs = diff_key_groups(&opened.metadata.key_groups, rule.key_groups());
     let keys_change = diffs
         .iter()
@@ -217,55 +338,43 @@ fn update_file(
     let old_threshold = opened.metadata.shamir_threshold;
     let threshold = old_threshold.min(rule.key_groups().len() as u64);
     if !keys_change && threshold == old_threshold {
-        eprintln!("File {} already up to date", absolute(file).display());
-        return Ok(());
+        return Ok(None);
     }
-    println!("The following changes will be made to the file's groups:");
-    if old_threshold > 0 && old_threshold == threshold {
-        println!("shamir_threshold: {threshold}");
-    } else {
-        if threshold > 0 {
-            println!("+++ shamir_threshold: {threshold}");
-        }
-        if old_threshold > 0 {
-            println!("--- shamir_threshold: {old_threshold}");
-        }
-    }
-    for (i, diff) in diffs.iter().enumerate() {
-        println!("Group {}", i + 1);
-        for k in &diff.common {
-            println!("    {k}");
-        }
-        for k in &diff.added {
-            println!("+++ {k}");
-        }
-        for k in &diff.removed {
-            println!("--- {k}");
-        }
-    }
-    if !args.yes && !confirm()? {
-        eprintln!("File {} left unchanged", absolute(file).display());
-        return Ok(());
-    }
-    let metadata = &mut opened.metadata;
+    let mut metadata = opened.metadata;
     metadata.key_groups = rule.key_groups().to_vec();
     metadata.shamir_threshold = threshold;
-    crate::common::default_threshold(metadata);
-    wrap_data_key(metadata, &opened.data_key, &sources.as_list())?;
+    crate::common::default_threshold(&mut metadata);
+    Ok(Some(Change {
+        file: file.to_path_buf(),
+        format,
+        metadata,
+        data_key: opened.data_key,
+        diffs,
+        old_threshold,
+        threshold,
+    }))
+}
+
+/// Wraps the data key for the new groups and writes the file back.
+fn apply(
+    change: &Change,
+    options: &sops_core::store::StoreOptions,
+    sources: &KeySources,
+) -> Result<(), CliError> {
+    let mut metadata = change.metadata.clone();
+    wrap_data_key(&mut metadata, &change.data_key, &sources.as_list())?;
     // Values, MAC and lastmodified are untouched: the tree is written back encrypted as read.
-    let encrypted = crate::io::read_input(Some(file))?;
-    let store = format.store_with(options);
+    let encrypted = crate::io::read_input(Some(&change.file))?;
+    let store = change.format.store_with(options);
     let (tree, _) = store.load_encrypted(&encrypted)?;
     crate::common::emit_new_metadata(
-        Some((file, Role::InPlace)),
-        format,
+        Some((&change.file, Role::InPlace)),
+        change.format,
         options,
         &encrypted,
         &tree,
-        &opened.metadata,
-    )?;
-    eprintln!("File {} synced with new keys", absolute(file).display());
-    Ok(())
+        &metadata,
+    )
 }
 
 fn absolute(file: &Path) -> std::path::PathBuf {

@@ -8,7 +8,11 @@
 //! rejects (every plugin, not just this one) a plugin.yaml with fields it does not know. Both
 //! use the names of helm-secrets (`secrets`, `secrets-getter`) and its six URL schemes, so
 //! Argo CD's `helm.valuesFileSchemes` and existing Application specs keep working. Each plugin
-//! directory holds `bin/sops-rs-helm`, a two-line shell script that execs this binary.
+//! directory holds `bin/sops-rs`, a symbolic link to this binary: helm runs a plugin's command
+//! with `exec` (no shell) from the plugin directory, the command's words split on spaces, so
+//! the downloader is `bin/sops-rs helm downloader` with no shell between helm and the binary
+//! (a shell script there cost about a millisecond per values file). Elsewhere than on Unix the
+//! link is a two-line shell script that execs the binary.
 
 use crate::error::{codes, CliError};
 use crate::helm::args::{parse_secrets_url, SCHEMES};
@@ -19,7 +23,10 @@ use std::path::{Path, PathBuf};
 
 /// Marks a plugin directory as written by `install-plugin` (and so safe to replace).
 const MARKER: &str = ".sops-rs-plugin";
-const SCRIPT: &str = "bin/sops-rs-helm";
+/// The link to the binary (a script where there are no symbolic links), relative to the plugin.
+const LAUNCHER: &str = "bin/sops-rs";
+/// The shell script of earlier versions, removed when the plugin is written again.
+const OLD_SCRIPT: &str = "bin/sops-rs-helm";
 const DIR_CLI: &str = "sops-rs-secrets";
 const DIR_GETTER: &str = "sops-rs-secrets-getter";
 
@@ -176,10 +183,6 @@ pub(crate) fn install(args: &[OsString]) -> Result<(), CliError> {
     };
     std::fs::create_dir_all(&plugins).map_err(|e| io(e, &plugins))?;
     refuse_helm_secrets(&plugins)?;
-    let script = format!(
-        "#!/bin/sh\n# Written by `sops-rs helm install-plugin`.\nexec {} helm \"$@\"\n",
-        shell_quote(&binary.to_string_lossy())
-    );
     let dirs: Vec<(&str, String)> = if version == 3 {
         vec![(DIR_CLI, plugin_v3())]
     } else {
@@ -208,11 +211,16 @@ pub(crate) fn install(args: &[OsString]) -> Result<(), CliError> {
         for (file, content, mode) in [
             (MARKER, "written by `sops-rs helm install-plugin`\n", 0o644),
             ("plugin.yaml", yaml.as_str(), 0o644),
-            (SCRIPT, script.as_str(), 0o755),
         ] {
             let path = dir.join(file);
             write_file(&path, content, mode).map_err(|e| io(e, &path))?;
         }
+        let old = dir.join(OLD_SCRIPT);
+        if old.symlink_metadata().is_ok() {
+            std::fs::remove_file(&old).map_err(|e| io(e, &old))?;
+        }
+        let launcher = dir.join(LAUNCHER);
+        write_launcher(&launcher, &binary).map_err(|e| io(e, &launcher))?;
         println!("Installed the Helm {version} plugin {}", dir.display());
     }
     Ok(())
@@ -227,6 +235,29 @@ fn write_file(path: &Path, content: &str, mode: u32) -> std::io::Result<()> {
             std::io::Error::other(format!("it is {what}, not a regular file; remove it first"))
         }
     })
+}
+
+/// `bin/sops-rs`: a symbolic link to `binary`, put in place by a rename (so an existing link or
+/// file there is replaced as a whole, never followed).
+#[cfg(unix)]
+fn write_launcher(path: &Path, binary: &Path) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let temp = dir.join(format!(".sops-rs.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&temp);
+    std::os::unix::fs::symlink(binary, &temp)?;
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
+/// Without symbolic links: a shell script that execs `binary` with its arguments.
+#[cfg(not(unix))]
+fn write_launcher(path: &Path, binary: &Path) -> std::io::Result<()> {
+    let script = format!(
+        "#!/bin/sh\n# Written by `sops-rs helm install-plugin`.\nexec {} \"$@\"\n",
+        shell_quote(&binary.to_string_lossy())
+    );
+    write_file(path, &script, 0o755)
 }
 
 /// helm-secrets' plugins have the same names: helm refuses two plugins with one name.
@@ -262,6 +293,7 @@ fn refuse_helm_secrets(plugins: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
+#[cfg(not(unix))]
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
@@ -288,7 +320,7 @@ fn lines(parts: &[&str]) -> String {
 
 fn plugin_v3() -> String {
     let version = env!("CARGO_PKG_VERSION");
-    let command = format!("    command: \"$HELM_PLUGIN_DIR/{SCRIPT}\"");
+    let command = format!("    command: \"$HELM_PLUGIN_DIR/{LAUNCHER} helm\"");
     lines(&[
         "# Written by `sops-rs helm install-plugin` (Helm 3 format).",
         "name: \"secrets\"",
@@ -303,7 +335,7 @@ fn plugin_v3() -> String {
         &command,
         &format!("  - {}", command.trim_start()),
         "downloaders:",
-        &format!("  - command: \"{SCRIPT} downloader\""),
+        &format!("  - command: \"{LAUNCHER} helm downloader\""),
         "    protocols:",
     ]) + &protocols("      ")
 }
@@ -324,7 +356,8 @@ fn plugin_v4_cli() -> String {
         &format!("    {}", HELP.replace("\n  ", "\n    ")),
         "runtimeConfig:",
         "  platformCommand:",
-        &format!("    - command: \"$HELM_PLUGIN_DIR/{SCRIPT}\""),
+        &format!("    - command: \"$HELM_PLUGIN_DIR/{LAUNCHER}\""),
+        "      args: [\"helm\"]",
     ])
 }
 
@@ -344,7 +377,7 @@ fn plugin_v4_getter() -> String {
         + &protocols("        ")
         + &lines(&[
             "      platformCommand:",
-            &format!("        - command: \"{SCRIPT}\""),
-            "          args: [\"downloader\"]",
+            &format!("        - command: \"{LAUNCHER}\""),
+            "          args: [\"helm\", \"downloader\"]",
         ])
 }

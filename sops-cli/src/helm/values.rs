@@ -136,10 +136,16 @@ fn key_files_in(path: &Path) -> Result<Vec<PathBuf>, CliError> {
 
 /// helm-secrets' test for the sops backend: a line matching `mac.*,type:str]`, i.e. the
 /// `mac: ENC[AES256_GCM,…,type:str]` line of the metadata (any format).
+/// A byte search rather than a regex, so a downloader run compiles none: a line matches when
+/// `,type:str]` follows its first `mac` (any later `mac` leaves less after it).
 pub(crate) fn is_encrypted(bytes: &[u8]) -> bool {
-    static MAC: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
-    MAC.get_or_init(|| regex::bytes::Regex::new(r"mac.*,type:str\]").expect("valid regex"))
-        .is_match(bytes)
+    bytes.split(|&b| b == b'\n').any(|line| {
+        find(line, b"mac").is_some_and(|i| find(&line[i + 3..], b",type:str]").is_some())
+    })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// helm-secrets' "auto" type of an encrypted file: YAML when a line is `sops:`, binary when

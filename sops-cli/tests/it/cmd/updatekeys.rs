@@ -253,3 +253,114 @@ fn updatekeys_errors_match_sops() {
         &read(&json),
     );
 }
+
+/// What an updatekeys run reported on stderr about each file, in order (sops adds timestamps
+/// and "Syncing keys" lines; the outcomes and their order are what must agree).
+fn outcomes(out: &Output) -> Vec<String> {
+    out.stderr_text()
+        .lines()
+        .filter_map(|l| {
+            let name = l
+                .split([' ', '"'])
+                .find(|w| w.starts_with('/'))
+                .and_then(|w| w.trim_end_matches(':').rsplit('/').next())
+                .map(|n| n.trim_start_matches("sops-rs-").trim_start_matches("sops-"));
+            if l.contains("synced with new keys") {
+                Some(format!("synced {}", name.unwrap_or("?")))
+            } else if l.contains("already up to date") {
+                Some(format!("up to date {}", name.unwrap_or("?")))
+            } else if l.contains("no matching creation rules") {
+                Some("no matching rule".to_owned())
+            } else if l.contains("stat ") {
+                Some(format!("stat {}", name.unwrap_or("?")))
+            } else if l.contains("failed updating") {
+                Some(l.trim().to_owned())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// Several files with `-y` (opened and written on several threads by sops-rs): the same
+/// stdout, exit code, outcomes in argument order and resulting files as sops file by file,
+/// with a file to change, one without a matching rule, a missing one, one already up to date
+/// and another to change.
+#[test]
+fn updatekeys_many_files_like_sops() {
+    let sandbox = Sandbox::new();
+    config(&sandbox, &two_recipients_rule());
+    let mut runs = Vec::new();
+    for tool in BOTH {
+        let name = |n: &str| format!("{}-{n}", tool.name());
+        let a = sandbox.copy_fixture("sops-3.11.0/yaml-age.yaml", &name("a.yaml"));
+        let b = sandbox.copy_fixture("sops-3.11.0/json-age.json", &name("b.json"));
+        let missing = sandbox.file(&name("missing.yaml"));
+        let (up, e) = updatekeys(
+            &sandbox,
+            tool,
+            "sops-3.11.0/yaml-age.yaml",
+            "e.yaml",
+            &["-y"],
+            None,
+        );
+        assert_eq!(up.code, Some(0), "{}", up.describe());
+        let c = sandbox.copy_fixture("sops-3.11.0/credentials-age.yaml", &name("c.yaml"));
+        let before_b = read(&b);
+        let before_e = read(&e);
+        let out = sandbox
+            .cmd(tool)
+            .args(["updatekeys", "-y"])
+            .args([&a, &b, &missing, &e, &c])
+            .run();
+        assert_eq!(
+            read(&b),
+            before_b,
+            "{}: the file without a rule is untouched",
+            tool.name()
+        );
+        assert_eq!(
+            read(&e),
+            before_e,
+            "{}: the up-to-date file is untouched",
+            tool.name()
+        );
+        for (file, plain) in [(&a, "yaml-age"), (&c, "credentials-age")] {
+            let bob = decrypt_as(
+                &sandbox,
+                file,
+                Identity::AgeKeyFile(age_key_path("age-bob")),
+            );
+            assert!(
+                bob.success(),
+                "{}: bob cannot decrypt {}: {}",
+                tool.name(),
+                file.display(),
+                bob.describe()
+            );
+            support::assert_same_bytes(
+                "bob's plaintext",
+                &read(&support::fixture(&format!(
+                    "sops-3.11.0/{plain}.plain.yaml"
+                ))),
+                &bob.stdout,
+            );
+        }
+        runs.push(out);
+    }
+    let (reference, ours) = (&runs[0], &runs[1]);
+    assert_eq!(reference.code, Some(1), "{}", reference.describe());
+    if let Some(f) = compare_runs(reference, ours) {
+        panic!("updatekeys -y FILE…: {f}");
+    }
+    let expected = [
+        "synced a.yaml",
+        "no matching rule",
+        "stat missing.yaml",
+        "up to date e.yaml",
+        "synced c.yaml",
+        "failed updating 2 key(s)",
+    ];
+    assert_eq!(outcomes(reference), expected, "{}", reference.describe());
+    assert_eq!(outcomes(ours), expected, "{}", ours.describe());
+}

@@ -377,6 +377,11 @@ fn install_plugin_refuses_to_sit_next_to_helm_secrets() {
         dir.join("sops-rs-secrets/plugin.yaml").exists()
             && dir.join("sops-rs-secrets-getter/plugin.yaml").exists()
     );
+    // An earlier version's shell script goes when the plugin is written again.
+    s.write(
+        "elsewhere/sops-rs-secrets/bin/sops-rs-helm",
+        "#!/bin/sh\nexec sops-rs helm \"$@\"\n",
+    );
     // Going back to Helm 3 removes the Helm 4 getter, which Helm 3 could not load.
     ok(helm_cmd(
         &s,
@@ -388,9 +393,13 @@ fn install_plugin_refuses_to_sit_next_to_helm_secrets() {
         ],
     ));
     assert!(!dir.join("sops-rs-secrets-getter").exists());
-    let script = std::fs::read_to_string(dir.join("sops-rs-secrets/bin/sops-rs-helm")).unwrap();
+    // helm runs the binary itself through a link (no shell script between them).
+    let link = std::fs::read_link(dir.join("sops-rs-secrets/bin/sops-rs")).unwrap();
+    assert_eq!(link, sops_rs().canonicalize().unwrap());
+    assert!(!dir.join("sops-rs-secrets/bin/sops-rs-helm").exists());
+    let yaml = std::fs::read_to_string(dir.join("sops-rs-secrets/plugin.yaml")).unwrap();
     assert!(
-        script.contains(&*sops_rs().canonicalize().unwrap().to_string_lossy()),
-        "{script}"
+        yaml.contains("command: \"bin/sops-rs helm downloader\""),
+        "{yaml}"
     );
 }

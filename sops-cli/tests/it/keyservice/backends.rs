@@ -1,10 +1,11 @@
-//! PGP and AWS KMS (moto) keys through a `sops-rs keyservice`: the service holds the GnuPG
-//! secret key or the AWS credentials, the client holds neither and keeps its local key service
+//! PGP, AWS KMS (moto) and Vault transit keys through a `sops-rs keyservice`: the service holds
+//! the GnuPG secret key, the AWS credentials or the Vault token, the client holds none of them and keeps its local key service
 //! on (sops's default), so the local attempt fails and the service answers. The reference
 //! client checks the same files through the same service.
 
 use super::support::{Kms, Service};
 use crate::support::{fixture, Identity, Sandbox, Tool};
+use sops_test_support::vault::VaultServer;
 
 const PLAIN: &str = "token: s3cr3t\n";
 
@@ -93,4 +94,42 @@ fn kms_keys_work_through_the_service() {
     assert!(text.contains(&format!("arn: {}", kms.arn)), "{text}");
     assert!(text.contains("aws_profile: \"\""), "{text}");
     assert!(kms.decrypts() >= 2, "the service called KMS Decrypt");
+}
+
+#[test]
+fn vault_keys_work_through_the_service() {
+    const TOKEN: &str = "s.keyservice-vault-token";
+    let sandbox = Sandbox::new();
+    let vault = VaultServer::builder().token(TOKEN).start();
+    let uri = vault.key_uri("transit", "through-service");
+    // The stand-in is trusted only because the reference's own Vault client works through it.
+    let plain = sandbox.write("reference-plain.yaml", PLAIN);
+    let reference = sandbox
+        .cmd(Tool::Sops)
+        .identity(Identity::None)
+        .env("VAULT_TOKEN", TOKEN)
+        .args(["encrypt", "--hc-vault-transit", &uri])
+        .arg(&plain)
+        .run()
+        .expect_success();
+    let reference_file = sandbox.write("reference-enc.yaml", &reference.stdout);
+    let service = Service::start(
+        &sandbox,
+        Tool::SopsRs,
+        &[],
+        &[("VAULT_TOKEN", TOKEN.to_owned())],
+    );
+    // The clients have no token (no VAULT_TOKEN, no ~/.vault-token in the sandbox's home).
+    let text = through(&sandbox, &service, ["--hc-vault-transit", &uri], &[]);
+    assert!(text.contains("key_name: through-service"), "{text}");
+    assert!(text.contains("enc: vault:v1:"), "{text}");
+    let out = sandbox
+        .cmd(Tool::SopsRs)
+        .identity(Identity::None)
+        .env("SOPS_KEYSERVICE", service.uri())
+        .arg("decrypt")
+        .arg(&reference_file)
+        .run()
+        .expect_success();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), PLAIN);
 }

@@ -8,7 +8,6 @@
 //! `SOPS_AGE_KEY_FILE` names alice's key from `fixtures/keys` unless a test removes it.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 const SOPS_RS: &str = env!("CARGO_BIN_EXE_sops-rs");
 const RECIPIENT: &str = "age1kqzkxccncjjnlrdyf2lamgdtlxpegqn8su4w4rt8wpnu845pgu6ssnu6xg";
@@ -61,21 +60,9 @@ impl Repo {
     }
 
     fn run(&self, program: &str, args: &[&str], key: bool) -> Out {
-        let home = self.tmp.path().join("home");
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .current_dir(self.root())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_PAGER", "cat")
-            .env("GIT_AUTHOR_NAME", "test")
-            .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
-            .env("GIT_COMMITTER_NAME", "test")
-            .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
-            .stdin(Stdio::null());
+        let mut cmd =
+            crate::support::git_command(program, &self.root(), &self.tmp.path().join("home"));
+        cmd.args(args);
         if key {
             let key = sops_test_support::age_key_path("age-alice");
             cmd.env("SOPS_AGE_KEY_FILE", key);

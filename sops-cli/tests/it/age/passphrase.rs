@@ -5,7 +5,9 @@
 //! The encrypted identity file is made here with the `age` crate at scrypt work factor 2^10,
 //! so that the debug build opens it quickly; age and sops accept any work factor up to 2^22.
 
-use crate::support::{age_key_path, age_recipient, program_on_path, read, Identity, Sandbox, Tool};
+use crate::support::{
+    age_key_path, age_recipient, program_on_path, read, Identity, Sandbox, TmuxServer, Tool,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -90,50 +92,6 @@ fn without_a_terminal_nothing_is_asked_and_both_fail_with_128() {
     }
 }
 
-/// Stops the test's private tmux server, whatever happens.
-struct Tmux {
-    tmux: PathBuf,
-    socket: PathBuf,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new(&self.tmux)
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("TERM", "xterm")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run tmux")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "pp"]).stdout).into_owned()
-    }
-
-    /// Polls the screen until it shows `what` (the test fails after a generous wait).
-    fn wait_for(&self, what: &str) -> String {
-        let mut screen = String::new();
-        for _ in 0..600 {
-            screen = self.screen();
-            if screen.contains(what) {
-                return screen;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("the terminal never showed {what:?}; screen:\n{screen}");
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
 /// Runs `tool decrypt secret.yaml` in a tmux terminal with the extra variables `env` (shell
 /// words, quoted), waits for `prompt`, types `typed`, and returns (exit code, stdout, the
 /// screen after the run).
@@ -147,10 +105,11 @@ pub(super) fn decrypt_typing(
     let tmux = program_on_path("tmux").expect("tmux is not installed (bash .ci/run installs it)");
     let rc = sandbox.file(&format!("rc-{}", tool.name()));
     let out = sandbox.file(&format!("out-{}", tool.name()));
-    let server = Tmux {
+    let server = TmuxServer::new(
         tmux,
-        socket: sandbox.file(&format!("tmux-{}.sock", tool.name())),
-    };
+        sandbox.file(&format!("tmux-{}.sock", tool.name())),
+        "pp",
+    );
     let script = format!(
         "cd {dir} && env -i PATH=\"$PATH\" TERM=xterm HOME={home} GNUPGHOME={gnupg} \
          SOPS_DISABLE_VERSION_CHECK=1 {env} {program} decrypt secret.yaml \

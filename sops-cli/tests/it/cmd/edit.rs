@@ -27,7 +27,7 @@ use crate::support;
 
 use crate::support::{
     age_key_path, age_recipient, files_under, mode, normalize_encrypted, program_on_path, read,
-    set_mode, wait_for_file, Identity, Output, Sandbox, Tool,
+    set_mode, wait_for_file, Identity, Output, Sandbox, TmuxServer, Tool,
 };
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -504,37 +504,6 @@ fn sigterm_while_the_editor_is_open_leaves_no_plaintext() {
     }
 }
 
-/// Stops the private tmux server of a test, whatever happens.
-struct TmuxServer {
-    tmux: PathBuf,
-    socket: PathBuf,
-}
-
-impl TmuxServer {
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new(&self.tmux)
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("TERM", "xterm")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run tmux")
-    }
-
-    fn screen(&self) -> String {
-        text(&self.run(&["capture-pane", "-p", "-t", "edit"]).stdout)
-    }
-}
-
-impl Drop for TmuxServer {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
 fn shell_quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', "'\\''"))
 }
@@ -556,10 +525,7 @@ fn vim_in_a_real_terminal_through_tmux() {
         let sandbox = Sandbox::new();
         let file = sandbox.copy_fixture("sops-3.11.0/yaml-age.yaml", "secrets.yaml");
         let rc = sandbox.file("rc");
-        let server = TmuxServer {
-            tmux: tmux.clone(),
-            socket: sandbox.file("tmux.sock"),
-        };
+        let server = TmuxServer::new(tmux.clone(), sandbox.file("tmux.sock"), "edit");
         // The session's command sets the same environment the harness gives every command.
         let script = format!(
             "cd {dir} && env -i PATH=\"$PATH\" TERM=xterm HOME={home} TMPDIR={dir} \

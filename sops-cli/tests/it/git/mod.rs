@@ -93,22 +93,10 @@ impl Repo {
     }
 
     fn command(&self, program: &Path, args: &[&str], key: &str) -> Command {
-        let home = self.tmp.path().join("home");
-        let mut cmd = Command::new(program);
+        let mut cmd =
+            crate::support::git_command(program, &self.root(), &self.tmp.path().join("home"));
         cmd.args(args)
-            .current_dir(self.root())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_PAGER", "cat")
-            .env("GIT_AUTHOR_NAME", "test")
-            .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
-            .env("GIT_COMMITTER_NAME", "test")
-            .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
-            .env("SOPS_AGE_KEY_FILE", sops_test_support::age_key_path(key))
-            .stdin(Stdio::null());
+            .env("SOPS_AGE_KEY_FILE", sops_test_support::age_key_path(key));
         cmd
     }
 

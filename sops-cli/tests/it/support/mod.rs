@@ -15,9 +15,11 @@
 
 mod compare;
 mod files;
+mod git;
 mod normalize;
 mod output;
 mod sandbox;
+mod tmux;
 mod tool;
 
 pub use compare::{
@@ -26,10 +28,12 @@ pub use compare::{
 pub use files::{
     entries_under_dir, file_name, files_under, fixture_files, mode, set_mode, wait_for_file,
 };
+pub use git::git_command;
 pub use normalize::normalize_encrypted;
 pub use output::Output;
 pub use sandbox::{Cmd, Identity, Sandbox};
 pub use sops_test_support::fixtures::read;
 pub use sops_test_support::reference::program_on_path;
 pub use sops_test_support::{age_key_path, age_recipient, fixture, reference_sops, repo_root};
+pub use tmux::TmuxServer;
 pub use tool::Tool;

@@ -100,7 +100,7 @@ fn run_reference(dir: &Path, args: &[&str], key_file: &Path) -> Run {
         .output()
         .unwrap_or_else(|e| {
             panic!(
-                "cannot run the reference sops ({}): {e}; `source /work/helper-env.sh` or set SOPS_REFERENCE_BIN",
+                "cannot run the reference sops ({}): {e}; run .ci/run (it installs it) or set SOPS_REFERENCE_BIN",
                 reference_bin().display()
             )
         });

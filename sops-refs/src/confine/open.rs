@@ -94,7 +94,8 @@ fn on_pseudo_fs(_file: &File) -> bool {
 }
 
 /// The canonical form of `path`, checked to be the file `file` is (same device and inode):
-/// a swap after the open fails here.
+/// a swap after the open fails here, and so does one between `canonicalize` and the check
+/// (the canonical path is looked at without following a symlink).
 pub(super) fn verify_same(file: &File, path: &Path) -> Result<PathBuf, PathErrorKind> {
     let real = path.canonicalize().map_err(|_| PathErrorKind::Changed)?;
     #[cfg(unix)]
@@ -103,7 +104,9 @@ pub(super) fn verify_same(file: &File, path: &Path) -> Result<PathBuf, PathError
         let opened = file
             .metadata()
             .map_err(|e| PathErrorKind::Io(e.to_string()))?;
-        let named = std::fs::metadata(&real).map_err(|_| PathErrorKind::Changed)?;
+        // Not `metadata`: the canonical path holds no symlink, so one there now is a swap
+        // after `canonicalize`; following it could land on the very file that was opened.
+        let named = std::fs::symlink_metadata(&real).map_err(|_| PathErrorKind::Changed)?;
         if (opened.dev(), opened.ino()) != (named.dev(), named.ino()) {
             return Err(PathErrorKind::Changed);
         }

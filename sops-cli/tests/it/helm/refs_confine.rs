@@ -208,6 +208,7 @@ fn flip_while_downloading(s: &Sandbox, env: &[(&str, &str)], rounds: usize) -> u
     std::fs::write(&target, "inside: 1\n").unwrap();
     let stop = AtomicBool::new(false);
     let mut refused = 0;
+    let mut leaked = None;
     std::thread::scope(|scope| {
         scope.spawn(|| {
             let (file, link) = (chart.join("new.yaml"), chart.join("new.link"));
@@ -223,16 +224,21 @@ fn flip_while_downloading(s: &Sandbox, env: &[(&str, &str)], rounds: usize) -> u
                 flips += 1;
             }
         });
+        // The flipper is stopped before any assertion: a failure must not leave it spinning.
         for _ in 0..rounds {
             let output = s.download("secrets://values.yaml", env);
             let out = String::from_utf8_lossy(&output.stdout);
-            assert!(!out.contains(OUTSIDE), "the outside file leaked: {out}");
+            if out.contains(OUTSIDE) {
+                leaked = Some(out.into_owned());
+                break;
+            }
             if !output.status.success() {
                 refused += 1;
             }
         }
         stop.store(true, Ordering::Relaxed);
     });
+    assert!(leaked.is_none(), "the outside file leaked: {leaked:?}");
     refused
 }
 
